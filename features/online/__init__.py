@@ -1,0 +1,39 @@
+"""Online store: the agents write it, serving reads it."""
+
+from features.online.store import (
+    Delete,
+    IncrFields,
+    IncrScores,
+    OnlineStore,
+    PushRecent,
+    SetFields,
+    StoreUnavailable,
+    Write,
+    WriteBatch,
+)
+
+
+def open_store(url: str) -> OnlineStore:
+    """`redis://…` for Redis; `sqlite:///path` (or a bare path) for the embedded store."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from features.online.redis_store import RedisStore
+
+        return RedisStore(url=url)
+    from features.online.sqlite_store import SqliteStore
+
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    return SqliteStore(path=path)
+
+
+__all__ = [
+    "Delete",
+    "IncrFields",
+    "IncrScores",
+    "OnlineStore",
+    "PushRecent",
+    "SetFields",
+    "StoreUnavailable",
+    "Write",
+    "WriteBatch",
+    "open_store",
+]

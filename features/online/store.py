@@ -1,0 +1,102 @@
+"""The online feature store: one small async interface, picked by configuration.
+
+The agents write batches of commutative operations (so several workers can share a key),
+serving reads them. Primitives mirror what both Redis and SQLite do well: scored sets
+(top-k), hashes (feature vectors, counters) and capped recent lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncrScores:
+    """Add `deltas` to the members' scores of the scored set `key`."""
+
+    key: str
+    deltas: Mapping[str, float]
+    ttl_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncrFields:
+    """Add `deltas` to numeric fields of the hash `key`."""
+
+    key: str
+    deltas: Mapping[str, float]
+    ttl_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetFields:
+    """Overwrite fields of the hash `key`."""
+
+    key: str
+    values: Mapping[str, str | float]
+    ttl_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PushRecent:
+    """Prepend `values` (newest last in the sequence) to the list `key`, keeping `max_len`."""
+
+    key: str
+    values: Sequence[str]
+    max_len: int
+    ttl_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delete:
+    key: str
+
+
+Write = IncrScores | IncrFields | SetFields | PushRecent | Delete
+
+
+@dataclass(slots=True)
+class WriteBatch:
+    """Writes applied together, in order, in one round trip."""
+
+    writes: list[Write] = field(default_factory=list)
+
+    def add(self, write: Write) -> None:
+        self.writes.append(write)
+
+    def __len__(self) -> int:
+        return len(self.writes)
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot be reached; callers degrade instead of failing."""
+
+
+class OnlineStore(Protocol):
+    async def apply(self, batch: WriteBatch) -> None: ...
+
+    async def top(self, key: str, k: int) -> list[tuple[str, float]]:
+        """Members of a scored set, highest score first."""
+        ...
+
+    async def top_union(
+        self, keys: Sequence[str], k: int, weights: Sequence[float] | None = None
+    ) -> list[tuple[str, float]]:
+        """Top-k of the weighted sum of several scored sets (sliding windows over buckets)."""
+        ...
+
+    async def score(self, key: str, member: str) -> float | None: ...
+
+    async def get_fields(self, key: str) -> dict[str, str]: ...
+
+    async def recent(self, key: str, n: int) -> list[str]:
+        """The newest `n` values of a recent list, newest first."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise `StoreUnavailable` if the store cannot serve."""
+        ...
+
+    async def close(self) -> None: ...
