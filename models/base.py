@@ -1,0 +1,197 @@
+"""The one recommender interface: `fit`, `recommend`, `similar_items`, `save`, `load`.
+
+Subclasses implement scoring over item indices; this class owns id mapping, filtering,
+excluding what a user has already seen, cold-start fallbacks and the save format.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import scipy.sparse as sp
+
+from models import persistence
+from models.errors import ModelFitError, ModelFormatError, NotFittedError
+from models.filters import NO_FILTERS, Filters, Scored
+from models.interactions import Interactions
+
+BATCH_USERS = 512
+
+
+class Recommender(ABC):
+    """Base of every model. Constructors are keyword-only and take only JSON-able params."""
+
+    name: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._data: Interactions | None = None
+        self._user_index: dict[str, int] = {}
+        self._item_index: dict[str, int] = {}
+        self._popularity: np.ndarray = np.zeros(0, dtype=np.float32)
+        self.train_seconds: float = 0.0
+
+    # --- what a model implements -------------------------------------------------------
+    @property
+    @abstractmethod
+    def params(self) -> dict[str, Any]:
+        """Constructor arguments, JSON-serialisable (saved and logged to MLflow)."""
+
+    @abstractmethod
+    def _fit(self, data: Interactions) -> None: ...
+
+    @abstractmethod
+    def _score_history(self, history: sp.csr_matrix) -> np.ndarray:
+        """Dense scores (rows x items) for users described by their interaction rows."""
+
+    @abstractmethod
+    def _similar(self, col: int) -> np.ndarray:
+        """Similarity of every item to item `col`."""
+
+    def _score_users(self, rows: np.ndarray) -> np.ndarray:
+        return self._score_history(self.data.matrix[rows])
+
+    def _state(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
+        return None
+
+    # --- the interface ------------------------------------------------------------------
+    @property
+    def data(self) -> Interactions:
+        if self._data is None:
+            raise NotFittedError(f"{self.name} is not fitted")
+        return self._data
+
+    @property
+    def item_ids(self) -> np.ndarray:
+        return self.data.item_ids
+
+    def fit(self, data: Interactions) -> Self:
+        if data.nnz == 0:
+            raise ModelFitError(f"{self.name}: no interactions to train on")
+        started = time.perf_counter()
+        self._attach(data)
+        self._fit(data)
+        self.train_seconds = time.perf_counter() - started
+        return self
+
+    def recommend(self, user: str, k: int = 10, filters: Filters | None = None, *,
+                  history: Sequence[str] = ()) -> list[Scored]:
+        """Top-k items for `user`; unknown users are scored from `history` or popularity."""
+        filters = filters or NO_FILTERS
+        row = self._user_index.get(str(user))
+        seen = self.history_row(history)
+        scores = self._user_scores(row, seen)
+        if row is not None:
+            seen = seen + self.data.matrix[row]
+        mask = filters.mask(self.item_ids, self.data.item_categories)
+        if filters.exclude_seen:
+            mask[seen.indices] = False
+        return self._top(scores, mask, k)
+
+    def _user_scores(self, row: int | None, session: sp.csr_matrix) -> np.ndarray:
+        """Scores for a known user `row` and/or a session of items; popularity if neither."""
+        if row is not None and session.nnz:
+            return self._score_history(session + self.data.matrix[row])[0]
+        if row is not None:
+            return self._score_users(np.asarray([row]))[0]
+        if session.nnz:
+            return self._score_history(session)[0]
+        return self.popularity_scores()
+
+    def similar_items(self, item: str, k: int = 10,
+                      filters: Filters | None = None) -> list[Scored]:
+        col = self._item_index.get(str(item))
+        if col is None:
+            return []
+        mask = (filters or NO_FILTERS).mask(self.item_ids, self.data.item_categories)
+        mask[col] = False
+        return self._top(self._similar(col), mask, k)
+
+    def recommend_rows(self, rows: np.ndarray, k: int, *, exclude_seen: bool = True) -> np.ndarray:
+        """Top-k item indices for many known user rows at once (the evaluation fast path)."""
+        out = np.zeros((len(rows), k), dtype=np.int64)
+        for start in range(0, len(rows), BATCH_USERS):
+            chunk = rows[start:start + BATCH_USERS]
+            scores = np.asarray(self._score_users(chunk), dtype=np.float64)
+            if exclude_seen:
+                seen = self.data.matrix[chunk].tocoo()
+                scores[seen.row, seen.col] = -np.inf
+            part = np.argpartition(-scores, min(k, scores.shape[1] - 1), axis=1)[:, :k]
+            order = np.take_along_axis(scores, part, axis=1).argsort(axis=1)[:, ::-1]
+            out[start:start + len(chunk)] = np.take_along_axis(part, order, axis=1)
+        return out
+
+    def popularity_scores(self) -> np.ndarray:
+        return self._popularity.astype(np.float64)
+
+    def user_row(self, user: str) -> int | None:
+        return self._user_index.get(str(user))
+
+    # --- persistence --------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        data = self.data
+        cats = data.item_categories
+        arrays = {"user_ids": data.user_ids, "item_ids": data.item_ids,
+                  "cat_keys": np.asarray(list(cats), dtype=object),
+                  "cat_values": np.asarray(list(cats.values()), dtype=object),
+                  **persistence.sparse_arrays("matrix", data.matrix),
+                  **{f"m.{k}": v for k, v in self._state().items()}}
+        folder = persistence.write_folder(path, name=self.name, params=self.params,
+                                          arrays=arrays)
+        self._save_extra(folder)
+        return folder
+
+    @classmethod
+    def load(cls, path: str | Path) -> Recommender:
+        from models.catalog import model_class  # the catalog imports every model
+
+        meta = persistence.read_meta(path)
+        klass = model_class(meta["name"])
+        if cls is not Recommender and not issubclass(klass, cls):
+            raise ModelFormatError(f"{path} holds a {meta['name']} model, not {cls.name}")
+        model = klass(**meta["params"])
+        arrays = persistence.read_arrays(path)
+        data = Interactions(
+            matrix=persistence.sparse_from("matrix", arrays),
+            user_ids=arrays["user_ids"].astype(object), item_ids=arrays["item_ids"].astype(object),
+            item_categories=dict(zip(arrays["cat_keys"].tolist(),
+                                     arrays["cat_values"].tolist(), strict=True)))
+        model._attach(data)
+        model._restore({k[2:]: v for k, v in arrays.items() if k.startswith("m.")})
+        model._load_extra(Path(path))
+        return model
+
+    def _save_extra(self, folder: Path) -> None:
+        return None
+
+    def _load_extra(self, folder: Path) -> None:
+        return None
+
+    # --- internals ----------------------------------------------------------------------
+    def _attach(self, data: Interactions) -> None:
+        self._data = data
+        self._user_index = {str(u): i for i, u in enumerate(data.user_ids)}
+        self._item_index = {str(it): i for i, it in enumerate(data.item_ids)}
+        self._popularity = np.asarray((data.matrix > 0).sum(axis=0)).ravel().astype(np.float32)
+
+    def history_row(self, history: Sequence[str]) -> sp.csr_matrix:
+        cols = sorted({self._item_index[i] for i in history if i in self._item_index})
+        return sp.csr_matrix((np.ones(len(cols), np.float32), (np.zeros(len(cols), int), cols)),
+                             shape=(1, len(self.item_ids)))
+
+    def _top(self, scores: np.ndarray, mask: np.ndarray, k: int) -> list[Scored]:
+        candidates = np.flatnonzero(mask & np.isfinite(scores))
+        if k <= 0 or len(candidates) == 0:
+            return []
+        values = scores[candidates]
+        take = min(k, len(candidates))
+        part = np.argpartition(-values, take - 1)[:take]
+        best = part[np.argsort(-values[part], kind="stable")]
+        return [Scored(str(self.item_ids[candidates[i]]), float(values[i])) for i in best]

@@ -1,0 +1,82 @@
+"""Item-based k-nearest-neighbours with cosine or BM25-weighted similarities."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+from implicit.nearest_neighbours import bm25_weight
+from sklearn.preprocessing import normalize
+
+from models import persistence
+from models.base import Recommender
+from models.errors import ModelFitError
+from models.interactions import Interactions
+
+Weighting = Literal["cosine", "bm25"]
+
+
+class ItemKNNRecommender(Recommender):
+    """score(u, i) = sum over the user's items j of sim(j, i), keeping `neighbours` per item."""
+
+    name = "item_knn"
+
+    def __init__(self, *, similarity: Weighting = "cosine", neighbours: int = 100,
+                 shrink: float = 0.0, k1: float = 1.2, b: float = 0.75) -> None:
+        super().__init__()
+        if similarity not in ("cosine", "bm25"):
+            raise ModelFitError(f"unknown similarity {similarity!r}")
+        self.similarity, self.neighbours, self.shrink = similarity, neighbours, shrink
+        self.k1, self.b = k1, b
+        self._sim = sp.csr_matrix((0, 0), dtype=np.float32)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"similarity": self.similarity, "neighbours": self.neighbours,
+                "shrink": self.shrink, "k1": self.k1, "b": self.b}
+
+    def _fit(self, data: Interactions) -> None:
+        x = data.matrix.astype(np.float32)
+        if self.similarity == "bm25":
+            x = bm25_weight(x, K1=self.k1, B=self.b).tocsr().astype(np.float32)
+        else:
+            x = normalize(x, norm="l2", axis=0)
+        sim = (x.T @ x).tocsr()
+        if self.shrink > 0:
+            support = (data.matrix > 0).astype(np.float32)
+            common = (support.T @ support).tocsr()
+            sim = sim.multiply(common / (common + self.shrink)).tocsr()
+        sim.setdiag(0.0)
+        sim.eliminate_zeros()
+        self._sim = _keep_top(sim, self.neighbours)
+
+    def _score_history(self, history: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(((history > 0).astype(np.float32) @ self._sim).toarray())
+
+    def _similar(self, col: int) -> np.ndarray:
+        return np.asarray(self._sim[col].toarray()).ravel().astype(np.float64)
+
+    def _state(self) -> dict[str, np.ndarray]:
+        return persistence.sparse_arrays("sim", self._sim)
+
+    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
+        self._sim = persistence.sparse_from("sim", arrays)
+
+
+def _keep_top(sim: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Keep the k largest entries of every row of a square similarity matrix."""
+    rows, cols, vals = [], [], []
+    for r in range(sim.shape[0]):
+        start, end = sim.indptr[r], sim.indptr[r + 1]
+        data, idx = sim.data[start:end], sim.indices[start:end]
+        if len(data) > k:
+            top = np.argpartition(-data, k - 1)[:k]
+            data, idx = data[top], idx[top]
+        rows.append(np.full(len(idx), r))
+        cols.append(idx)
+        vals.append(data)
+    if not rows:
+        return sim
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=sim.shape, dtype=np.float32)
