@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -44,16 +45,19 @@ _ENTITY_FIELDS = ("order_id", "product_id", "post_id", "target_id", "episode_id"
                   "community_id", "request_id")
 
 
+def _get(event: Any, name: str) -> Any:
+    return event.get(name) if isinstance(event, Mapping) else getattr(event, name, None)
+
+
 def topic_for(event: Any) -> Topic:
-    return TOPIC_BY_TYPE[event.event_type]
+    """The topic of an event (a model or a plain dict)."""
+    return TOPIC_BY_TYPE[_get(event, "event_type")]
 
 
 def key_for(event: Any) -> bytes:
     """Partition key: the user, else the entity the event is about, else the event id."""
-    if event.user_id:
-        return str(event.user_id).encode()
-    for field in _ENTITY_FIELDS:
-        value = getattr(event, field, None)
+    for field in ("user_id", *_ENTITY_FIELDS, "event_id"):
+        value = _get(event, field)
         if value:
             return str(value).encode()
-    return str(event.event_id).encode()
+    return b""

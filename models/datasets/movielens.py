@@ -15,3 +15,27 @@ def load_movielens(path: str | Path) -> pd.DataFrame:
                         dtype={"user_id": str, "item_id": str, "rating": float, "ts": int})
     frame["timestamp"] = pd.to_datetime(frame.pop("ts"), unit="s", utc=True)
     return frame
+
+
+GENRES = ("unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+          "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+          "Romance", "Sci-Fi", "Thriller", "War", "Western")
+
+
+def load_movielens_items(path: str | Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(texts, categories) from `u.item`: title plus genres, first genre as the category.
+
+    Returns empty maps when `u.item` is not next to `u.data`.
+    """
+    root = Path(path)
+    file = (root if root.is_dir() else root.parent) / "u.item"
+    if not file.exists():
+        return {}, {}
+    frame = pd.read_csv(file, sep="|", header=None, encoding="latin-1", dtype=str)
+    texts, categories = {}, {}
+    for row in frame.itertuples(index=False):
+        flags = [GENRES[i] for i, v in enumerate(row[5:5 + len(GENRES)]) if v == "1"]
+        item = str(row[0])
+        texts[item] = " ".join([str(row[1]), *flags])
+        categories[item] = flags[0] if flags else "unknown"
+    return texts, categories

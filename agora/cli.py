@@ -1,0 +1,102 @@
+"""The `agora` command: one entry point, configured by `AGORA_*` environment variables."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+
+def _broker(args: argparse.Namespace) -> int:
+    from agora.broker import run_broker
+
+    return run_broker(port=args.port, partitions=args.partitions)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from agents.app import run_worker
+    from agora.settings import WorkerSettings
+
+    overrides = {"worker_web_port": args.web_port} if args.web_port else {}
+    run_worker(WorkerSettings(**overrides))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from agora.settings import ServingSettings
+    from serving.app import create_app
+
+    settings = ServingSettings()
+    host = args.host or settings.api_host
+    port = args.port or settings.api_port
+    uvicorn.run(create_app(settings), host=host, port=port, loop="uvloop", http="httptools",
+                log_level=settings.log_level.lower(), access_log=False)
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from agora.settings import SimulatorSettings
+    from agora.simulator.run import simulate
+
+    settings = SimulatorSettings()
+    report = simulate(bootstrap=settings.kafka_bootstrap, rate=args.rate,
+                      duration_s=args.duration, seed=args.seed, bad_rate=args.bad_rate,
+                      progress=True)
+    print(f"simulate: {report.events} events in {report.seconds:.1f}s "
+          f"({report.events_per_s:.0f}/s), {report.malformed} malformed", flush=True)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from agora.demo import run_demo
+
+    return run_demo(broker_port=args.broker_port, api_port=args.api_port, rate=args.rate,
+                    seed=args.seed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agora", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("broker", help="run the embedded Kafka-compatible broker (tansu)")
+    p.add_argument("--port", type=int, default=9092)
+    p.add_argument("--partitions", type=int, default=4)
+    p.set_defaults(func=_broker)
+
+    p = sub.add_parser("worker", help="run the Faust agents")
+    p.add_argument("--web-port", type=int, default=None)
+    p.set_defaults(func=_worker)
+
+    p = sub.add_parser("serve", help="run the HTTP API")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("simulate", help="produce realistic synthetic traffic")
+    p.add_argument("--rate", type=float, default=500.0, help="events/s; 0 for flat out")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds; 0 for until stopped")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--bad-rate", type=float, default=0.0, help="share of malformed events")
+    p.set_defaults(func=_simulate)
+
+    p = sub.add_parser("demo", help="the whole engine on embedded defaults")
+    p.add_argument("--broker-port", type=int, default=9092)
+    p.add_argument("--api-port", type=int, default=8000)
+    p.add_argument("--rate", type=float, default=300.0)
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""`agora demo`: broker, worker, API and simulator as child processes, stopped together.
+
+Children die with the demo even on SIGKILL (PR_SET_PDEATHSIG), and on Ctrl-C or SIGTERM
+they are stopped in reverse order of start: traffic first, the broker last.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+
+from agora.broker import free_port
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass  # not Linux: the signal handlers below still stop the children
+
+
+class Children:
+    def __init__(self) -> None:
+        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, args: list[str], env: dict[str, str],
+              stdout: int | None = None) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([sys.executable, "-m", "agora.cli", *args], env=env,
+                                stdin=subprocess.DEVNULL, stdout=stdout,
+                                preexec_fn=_die_with_parent, start_new_session=True)
+        self.procs.append((name, proc))
+        return proc
+
+    def dead(self) -> str | None:
+        for name, proc in self.procs:
+            if proc.poll() is not None:
+                return name
+        return None
+
+    def stop_all(self, timeout_s: float = 10.0) -> None:
+        for _name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout_s)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            else:
+                # Reap anything left in its process group.
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def _wait_until(check: Callable[[], bool], timeout_s: float, what: str,
+                children: Children) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if (name := children.dead()) is not None:
+            raise RuntimeError(f"{name} exited during start-up")
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} did not start within {timeout_s:.0f}s")
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 (loopback only)
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int) -> int:
+    env = {**os.environ, "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{broker_port}",
+           "PYTHONUNBUFFERED": "1"}
+    children = Children()
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        broker = children.start("broker", ["broker", "--port", str(broker_port)], env,
+                                stdout=subprocess.PIPE)
+        # The broker prints its address once it serves and the topics exist.
+        assert broker.stdout is not None
+        if not broker.stdout.readline().startswith(b"broker:"):
+            raise RuntimeError("broker exited during start-up")
+        children.start("worker", ["worker", "--web-port", str(free_port())], env)
+        children.start("api", ["serve", "--port", str(api_port)], env)
+        api = f"http://127.0.0.1:{api_port}"
+        _wait_until(lambda: _http_ok(f"{api}/healthz"), 60, "api", children)
+        children.start("simulator", ["simulate", "--rate", str(rate), "--duration", "0",
+                                     "--seed", str(seed), "--bad-rate", "0.002"], env)
+        print(f"broker: 127.0.0.1:{broker_port}", flush=True)
+        print(f"api: {api}", flush=True)
+        print(f"docs: {api}/docs", flush=True)
+        print(f"trending: {api}/v1/trending?domain=commerce", flush=True)
+        print("Ctrl-C stops everything.", flush=True)
+        while not stopping:
+            if (name := children.dead()) is not None:
+                print(f"demo: {name} exited; stopping", file=sys.stderr, flush=True)
+                return 1
+            time.sleep(0.2)
+        return 0
+    finally:
+        children.stop_all()
+        print("demo: stopped", flush=True)

@@ -1,0 +1,65 @@
+"""Typed configuration, one settings class per process, all read from `AGORA_*` variables.
+
+Every default is an embedded one, so `agora demo` needs no server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGORA_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    redis_url: str | None = Field(
+        default=None, description="Online store on Redis; unset means the embedded store."
+    )
+    online_store_path: Path | None = Field(
+        default=None, description="Embedded online store file (default <data_dir>/online.db)."
+    )
+    lake_path: Path | None = Field(default=None, description="Parquet lake (default <data_dir>/lake).")
+    log_level: str = "INFO"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def online_store_url(self) -> str:
+        if self.redis_url:
+            return self.redis_url
+        return f"sqlite:///{self.online_store_path or self.data_dir / 'online.db'}"
+
+    @property
+    def lake(self) -> Path:
+        return self.lake_path or self.data_dir / "lake"
+
+
+class WorkerSettings(CommonSettings):
+    """`agora worker`: the Faust agents."""
+
+    worker_app_id: str = "agora-worker"
+    worker_web_port: int = 6066
+    worker_batch_max: int = Field(default=2000, ge=1)
+    worker_batch_within_s: float = Field(default=0.1, gt=0)
+    topic_partitions: int = Field(default=4, ge=1)
+    trending_half_life_s: float = Field(default=900.0, gt=0)
+
+
+class ServingSettings(CommonSettings):
+    """`agora serve`: the HTTP API."""
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    trending_half_life_s: float = Field(default=900.0, gt=0)
+    readiness_timeout_s: float = Field(default=2.0, gt=0)
+
+
+class SimulatorSettings(CommonSettings):
+    """`agora simulate`."""

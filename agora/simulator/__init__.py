@@ -1,0 +1,1 @@
+"""Synthetic traffic in every domain, reproducible from a seed."""

@@ -1,0 +1,76 @@
+"""`agora simulate`: pace the traffic at a rate and produce it to Kafka."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from dataclasses import dataclass
+
+import orjson
+
+from agora.simulator.traffic import Traffic
+from contracts.topics import Topic, key_for, topic_for
+
+log = logging.getLogger(__name__)
+TICK_S = 0.01
+
+
+@dataclass
+class SimulationReport:
+    events: int
+    malformed: int
+    seconds: float
+
+    @property
+    def events_per_s(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def simulate(*, bootstrap: str, rate: float, duration_s: float, seed: int,
+             bad_rate: float = 0.0, progress: bool = False) -> SimulationReport:
+    """Produce `rate` events/s for `duration_s` (0: until SIGINT/SIGTERM); rate 0: flat out."""
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 10,
+                         "enable.idempotence": False, "queue.buffering.max.messages": 500_000,
+                         "compression.type": "none", "acks": "1"})
+    traffic = Traffic(seed=seed, bad_rate=bad_rate)
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = (signal.signal(signal.SIGTERM, _stop), signal.signal(signal.SIGINT, _stop))
+    sent = bad = 0
+    start = time.monotonic()
+    next_report = start + 5
+    try:
+        while not stopping:
+            now = time.monotonic()
+            elapsed = now - start
+            if duration_s and elapsed >= duration_s:
+                break
+            due = int(elapsed * rate) + 1 - sent if rate else 2000
+            for _ in range(max(due, 0)):
+                event = traffic.next()
+                if isinstance(event, bytes):
+                    producer.produce(Topic.commerce, value=event)
+                    bad += 1
+                else:
+                    producer.produce(topic_for(event), value=orjson.dumps(event),
+                                     key=key_for(event))
+                sent += 1
+            producer.poll(0)
+            if progress and now >= next_report:
+                print(f"simulate: {sent} events ({sent / elapsed:.0f}/s), {bad} malformed",
+                      flush=True)
+                next_report = now + 5
+            if rate:
+                time.sleep(TICK_S)
+        producer.flush(30)
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
+    return SimulationReport(events=sent, malformed=bad, seconds=time.monotonic() - start)

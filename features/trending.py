@@ -1,0 +1,67 @@
+"""Trending features: the key layout the agents write and serving reads.
+
+Counts live in 1-minute tumbling buckets; the trending score uses forward decay
+(Cormode et al.): an event at time t adds w * 2**((t - ref) / half_life) to its item, where
+ref is the start of an epoch. Ordering is then time-invariant, and a reader divides by
+2**((now - ref) / half_life). Writers add each event to its epoch and the next, so a new
+epoch starts with history and scores never overflow (an epoch spans 96 half-lives at most).
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+
+from features.online import OnlineStore
+
+MINUTE_S = 60
+COUNTS_TTL_S = 2 * 3600.0
+EPOCH_S = 86_400.0
+TRENDING_TTL_S = 2 * EPOCH_S + 3600.0
+
+
+class Window(StrEnum):
+    """`1m`/`5m`: counts over a sliding window of minute buckets; `1h`: decayed score."""
+
+    one_minute = "1m"
+    five_minutes = "5m"
+    one_hour = "1h"
+
+
+_WINDOW_MINUTES = {Window.one_minute: 1, Window.five_minutes: 5}
+
+
+def minute_key(domain: str, minute: int) -> str:
+    return f"counts:1m:{domain}:{minute}"
+
+
+def trending_key(domain: str, epoch: int) -> str:
+    return f"trending:{domain}:{epoch}"
+
+
+def epoch_of(ts: float) -> int:
+    return int(ts // EPOCH_S)
+
+
+def decay_factor(ts: float, epoch: int, half_life_s: float) -> float:
+    return math.pow(2.0, (ts - epoch * EPOCH_S) / half_life_s)
+
+
+def sliding_buckets(window_minutes: int, now: float) -> tuple[list[int], list[float]]:
+    """Minute buckets covering the last `window_minutes`, the oldest weighted by overlap."""
+    current = int(now // MINUTE_S)
+    elapsed = (now - current * MINUTE_S) / MINUTE_S
+    minutes = [current - i for i in range(window_minutes + 1)]
+    weights = [1.0] * window_minutes + [1.0 - elapsed]
+    return minutes, weights
+
+
+async def read_trending(store: OnlineStore, *, domain: str, window: Window, k: int, now: float,
+                        half_life_s: float) -> list[tuple[str, float]]:
+    if window is Window.one_hour:
+        epoch = epoch_of(now)
+        norm = decay_factor(now, epoch, half_life_s)
+        return [(item, score / norm)
+                for item, score in await store.top(trending_key(domain, epoch), k)]
+    minutes, weights = sliding_buckets(_WINDOW_MINUTES[window], now)
+    return await store.top_union([minute_key(domain, m) for m in minutes], k, weights)

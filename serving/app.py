@@ -1,0 +1,35 @@
+"""The HTTP API: `create_app(settings)` builds it; heavy resources open in `lifespan`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from agora.settings import ServingSettings
+from features.online import open_store
+from serving.routers import ops, trending
+
+
+def create_app(settings: ServingSettings | None = None) -> FastAPI:
+    settings = settings or ServingSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = open_store(settings.online_store_url)
+        try:
+            yield
+        finally:
+            await app.state.store.close()
+
+    app = FastAPI(
+        title="Agora",
+        version="0.1.0",
+        summary="Real-time analytics and recommendations for store, communities and podcasts.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(trending.router)
+    app.include_router(ops.router)
+    return app

@@ -1,0 +1,39 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from agora.broker import wait_for_metadata
+from features.online import StoreUnavailable
+from serving.deps import SettingsDep, StoreDep
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(store: StoreDep, settings: SettingsDep) -> JSONResponse:
+    """Whether the broker and the online store answer; 503 names what does not."""
+    checks: dict[str, str] = {}
+    try:
+        await asyncio.wait_for(store.ping(), settings.readiness_timeout_s)
+        checks["store"] = "ok"
+    except (StoreUnavailable, TimeoutError) as exc:
+        checks["store"] = f"unavailable: {exc}"
+    try:
+        await wait_for_metadata(settings.kafka_bootstrap, settings.readiness_timeout_s)
+        checks["broker"] = "ok"
+    except TimeoutError as exc:
+        checks["broker"] = f"unavailable: {exc}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "degraded", "checks": checks},
+                        status_code=200 if ready else 503)
