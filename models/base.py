@@ -19,6 +19,7 @@ from models import persistence
 from models.errors import ModelFitError, ModelFormatError, NotFittedError
 from models.filters import NO_FILTERS, Filters, Scored
 from models.interactions import Interactions
+from models.ranking import top_k
 
 BATCH_USERS = 512
 
@@ -123,9 +124,9 @@ class Recommender(ABC):
             if exclude_seen:
                 seen = self.data.matrix[chunk].tocoo()
                 scores[seen.row, seen.col] = -np.inf
-            part = np.argpartition(-scores, min(k, scores.shape[1] - 1), axis=1)[:, :k]
-            order = np.take_along_axis(scores, part, axis=1).argsort(axis=1)[:, ::-1]
-            out[start:start + len(chunk)] = np.take_along_axis(part, order, axis=1)
+            for n, row_scores in enumerate(scores):
+                best = top_k(row_scores, k)
+                out[start + n, :len(best)] = best
         return out
 
     def popularity_scores(self) -> np.ndarray:
@@ -191,7 +192,5 @@ class Recommender(ABC):
         if k <= 0 or len(candidates) == 0:
             return []
         values = scores[candidates]
-        take = min(k, len(candidates))
-        part = np.argpartition(-values, take - 1)[:take]
-        best = part[np.argsort(-values[part], kind="stable")]
+        best = top_k(values, k)
         return [Scored(str(self.item_ids[candidates[i]]), float(values[i])) for i in best]

@@ -24,10 +24,10 @@ CLASSES: dict[str, type[Recommender]] = {
 PRESETS: dict[str, Callable[[], Recommender]] = {
     "popularity": lambda: PopularityRecommender(),
     "popularity_category": lambda: PopularityRecommender(by_category=True),
-    "item_knn": lambda: ItemKNNRecommender(similarity="cosine", neighbours=100),
-    "item_knn_bm25": lambda: ItemKNNRecommender(similarity="bm25", neighbours=100),
+    "item_knn": lambda: ItemKNNRecommender(similarity="cosine", neighbours=20, shrink=10.0),
+    "item_knn_bm25": lambda: ItemKNNRecommender(similarity="bm25", neighbours=400),
     "ease": lambda: EASERecommender(l2=500.0),
-    "als": lambda: ALSRecommender(),
+    "als": lambda: ALSRecommender(factors=32, regularization=1.0, alpha=1.0),
     "bpr": lambda: BPRRecommender(),
     "content": lambda: ContentRecommender(),
     "hybrid": lambda: HybridRecommender(),

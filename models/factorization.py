@@ -35,8 +35,8 @@ class _FactorModel(Recommender):
                 "iterations": self.iterations, "seed": self.seed, "threads": self.threads}
 
     def _fit(self, data: Interactions) -> None:
-        model = self._implicit()
         with threadpool_limits(limits=1, user_api="blas"):
+            model = self._implicit()
             model.fit(self._input(data.matrix), show_progress=False)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
@@ -93,10 +93,10 @@ class ALSRecommender(_FactorModel):
 
     def _fold_in(self, history: sp.csr_matrix) -> np.ndarray:
         """The exact ALS least-squares solution for new users, item factors held fixed."""
-        model = self._implicit()
-        model.user_factors, model.item_factors = self.user_factors, self.item_factors
         rows = np.arange(history.shape[0])
         with threadpool_limits(limits=1, user_api="blas"):
+            model = self._implicit()
+            model.user_factors, model.item_factors = self.user_factors, self.item_factors
             return np.atleast_2d(np.asarray(
                 model.recalculate_user(rows, self._input(history)), dtype=np.float32))
 

@@ -46,7 +46,8 @@ class ItemKNNRecommender(Recommender):
         if self.shrink > 0:
             support = (data.matrix > 0).astype(np.float32)
             common = (support.T @ support).tocsr()
-            sim = sim.multiply(common / (common + self.shrink)).tocsr()
+            common.data = common.data / (common.data + self.shrink)
+            sim = sim.multiply(common).tocsr()
         sim.setdiag(0.0)
         sim.eliminate_zeros()
         self._sim = _keep_top(sim, self.neighbours)

@@ -49,7 +49,7 @@ class PopularityRecommender(Recommender):
             return scores
         onehot = sp.csr_matrix((np.ones(len(self._item_cat)), (np.arange(len(self._item_cat)),
                                 self._item_cat)), shape=(len(self._item_cat), self._n_cats))
-        per_cat = np.asarray((history > 0).astype(np.float64) @ onehot)
+        per_cat = ((history > 0).astype(np.float64) @ onehot).toarray()
         share = per_cat / np.maximum(per_cat.sum(axis=1, keepdims=True), 1.0)
         return scores * (0.1 + share[:, self._item_cat])
 

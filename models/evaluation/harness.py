@@ -42,8 +42,9 @@ def score(model: Recommender, test: pd.DataFrame, *, k: int = 10,
           exclude_seen: bool = True) -> dict[str, float]:
     """Metrics of an already fitted model on `test` (user_id, item_id rows)."""
     data = model.data
-    relevant = test.astype({"user_id": str, "item_id": str}).groupby("user_id")["item_id"].agg(
-        set).to_dict()
+    relevant: dict[str, set[str]] = {
+        str(u): set(items) for u, items in test.astype({"user_id": str, "item_id": str})
+        .groupby("user_id")["item_id"]}
     users = [u for u in relevant if model.user_row(u) is not None]
     rows = np.asarray([model.user_row(u) for u in users], dtype=np.int64)
     top = model.recommend_rows(rows, k, exclude_seen=exclude_seen) if len(rows) else np.zeros(

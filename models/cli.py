@@ -1,0 +1,77 @@
+"""`agora train` and `agora evaluate`; agora/cli.py calls `register(subparsers)`.
+
+Both commands print their result on stdout (JSON with `--json`); progress bars and logs
+go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+DATASETS = ("movielens-100k", "online-retail")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("evaluate", help="offline metrics on a published protocol")
+    p.add_argument("--dataset", choices=DATASETS, required=True)
+    p.add_argument("--path", required=True, help="MovieLens folder (u.data) or retail CSV")
+    p.add_argument("--test-path", default=None, help="online-retail: a separate test file")
+    p.add_argument("--model", action="append", default=None,
+                   help="model name (repeatable); every model when left out")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--no-tune", action="store_true",
+                   help="use preset parameters instead of tuning on a validation split")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=evaluate_command)
+
+    p = subparsers.add_parser("train", help="train from the lake, log to MLflow, register")
+    p.add_argument("--model", default="hybrid", help="model name (see docs/models.md)")
+    p.add_argument("--promote", action="store_true",
+                   help="move the champion alias if the new model beats the champion")
+    p.add_argument("--lake", default=None, help="lake path (default AGORA_LAKE_PATH)")
+    p.add_argument("--cutoff", default=None, help="train on events before this time (UTC)")
+    p.add_argument("--half-life-days", type=float, default=None, help="time decay")
+    p.add_argument("--domain", action="append", default=None,
+                   help="commerce, community or podcast (repeatable; default all)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=train_command)
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    from models.evaluation.protocols import (
+        DEFAULT_MODELS,
+        movielens_protocol,
+        online_retail_protocol,
+        run,
+    )
+
+    protocol = (movielens_protocol(args.path) if args.dataset == "movielens-100k"
+                else online_retail_protocol(args.path, args.test_path))
+    report = run(protocol, args.model or DEFAULT_MODELS, k=args.k, tuned=not args.no_tune)
+    _print(report, as_json=args.json)
+    return 0
+
+
+def train_command(args: argparse.Namespace) -> int:
+    from models.training_job import TrainRequest, train
+
+    result = train(TrainRequest(model=args.model, lake_path=args.lake, cutoff=args.cutoff,
+                                half_life_days=args.half_life_days, domains=args.domain,
+                                promote=args.promote))
+    _print(result, as_json=args.json)
+    return 0
+
+
+def _print(report: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report), flush=True)
+        return
+    for key, value in report.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for name, inner in value.items():
+                print(f"  {name}: {json.dumps(inner)}")
+        else:
+            print(f"{key}: {value}")

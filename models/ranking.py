@@ -1,0 +1,20 @@
+"""Deterministic top-k: best score first, ties broken by the lower item index."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def top_k(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest values, best first; equal values keep index order."""
+    n = len(values)
+    if k <= 0 or n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if k >= n:
+        idx = np.arange(n)
+    else:
+        kth = np.partition(values, n - k)[n - k]
+        above = np.flatnonzero(values > kth)
+        ties = np.flatnonzero(values == kth)[: k - len(above)]
+        idx = np.concatenate([above, ties])
+    return idx[np.lexsort((idx, -values[idx]))]
