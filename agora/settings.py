@@ -59,6 +59,24 @@ class ServingSettings(CommonSettings):
     api_port: int = 8000
     trending_half_life_s: float = Field(default=900.0, gt=0)
     readiness_timeout_s: float = Field(default=2.0, gt=0)
+    # models from the registry (docs/serving.md)
+    mlflow_tracking_uri: str | None = Field(
+        default=None, description="MLflow tracking/registry URI (default <data_dir>/mlflow.db).")
+    model_name: str = "agora-recommender"
+    model_poll_s: float = Field(default=5.0, gt=0, description="How often aliases are re-read.")
+    challenger_share: float = Field(default=0.0, ge=0.0, le=1.0)
+    # request handling
+    store_timeout_s: float = Field(default=0.05, gt=0, description="Budget of a feature read.")
+    rate_limit_per_s: float = Field(default=2000.0, gt=0, description="Per API key (or client).")
+    rate_limit_burst: int = Field(default=4000, ge=1)
+    max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    events_max_batch: int = Field(default=500, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
+    publish_timeout_s: float = Field(default=10.0, gt=0)
+
+    @property
+    def mlflow_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
 
 
 class SimulatorSettings(CommonSettings):
