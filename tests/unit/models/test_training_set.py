@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from features.lake import write_rows
+from models.errors import ModelFitError
+from models.training_set import TrainingSetSpec, build_training_set
+from tests.unit.models.lake_data import T0, event, small_lake
+
+
+def test_nothing_after_the_cutoff_leaks_in(tmp_path: Path) -> None:
+    lake = small_lake(tmp_path / "lake")
+    cutoff = T0 + timedelta(days=5)
+    # A future-only user, item and item text must not appear in a set cut before them.
+    write_rows(lake, [event("product_viewed", "late-user", cutoff + timedelta(seconds=1),
+                            "product:future", product_id="future", category="cx", price=1.0),
+                      event("post_created", "u1", cutoff, "post:late", post_id="late",
+                            community_id="c9", title="leaked title", body="", tags=[])])
+    ts = build_training_set(lake_path=lake, spec=TrainingSetSpec(cutoff=cutoff))
+    assert ts.events["occurred_at"].max() < cutoff
+    assert "late-user" not in set(ts.interactions.user_ids)
+    assert "product:future" not in set(ts.interactions.item_ids)
+    assert "post:late" not in ts.interactions.item_texts
+    assert all("leaked" not in t for t in ts.interactions.item_texts.values())
+    assert ts.window_end == cutoff
+    full = build_training_set(lake_path=lake, spec=TrainingSetSpec())
+    assert "late-user" in set(full.interactions.user_ids)
+
+
+def test_weights_orders_listens_and_decay(tmp_path: Path) -> None:
+    lake = small_lake(tmp_path / "lake", days=2)
+    spec = TrainingSetSpec(weights={"order_placed": 5.0, "episode_played": 1.0},
+                           complete_listen_weight=4.0)
+    ts = build_training_set(lake_path=lake, spec=spec)
+    orders = ts.events[ts.events["event_type"] == "order_placed"]
+    assert set(orders["weight"]) == {5.0}
+    assert len(orders) == 2 * 2 * 4  # 2 days x 4 buyers x 2 lines
+    plays = ts.events[ts.events["event_type"] == "episode_played"]
+    assert set(plays["weight"]) == {1.0, 4.0}  # skips and complete listens
+    decayed = build_training_set(lake_path=lake, spec=TrainingSetSpec(
+        weights={"order_placed": 5.0}, half_life_days=1.0, cutoff=T0 + timedelta(days=2)))
+    assert decayed.events["weight"].max() < 5.0
+    assert decayed.events["weight"].min() > 0.0
+
+
+def test_domains_and_item_metadata(tmp_path: Path) -> None:
+    lake = small_lake(tmp_path / "lake", days=3)
+    ts = build_training_set(lake_path=lake, spec=TrainingSetSpec(domains=["commerce"]))
+    assert all(i.startswith("product:") for i in ts.interactions.item_ids)
+    assert ts.interactions.item_categories["product:p1"] == "c1"
+    community = build_training_set(lake_path=lake, spec=TrainingSetSpec(domains=["community"]))
+    assert "brewing" in community.interactions.item_texts["post:q0"]
+
+
+def test_empty_window_is_an_error(tmp_path: Path) -> None:
+    lake = small_lake(tmp_path / "lake", days=1)
+    with pytest.raises(ModelFitError):
+        build_training_set(lake_path=lake, spec=TrainingSetSpec(cutoff=T0))
