@@ -1,0 +1,50 @@
+"""`agora train` end to end on a lake made in code, with MLflow on a temporary SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+
+from models.registry import alias_version
+from models.training_job import TrainRequest, train
+from tests.unit.models.lake_data import small_lake
+
+
+@pytest.fixture()
+def mlflow_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("AGORA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("AGORA_MLFLOW_TRACKING_URI", raising=False)
+    return tmp_path / "var"
+
+
+def test_train_registers_and_promotes_only_when_better(tmp_path: Path, mlflow_home: Path) -> None:
+    lake = small_lake(tmp_path / "lake", days=12, users=16)
+    first = train(TrainRequest(model="ease", lake_path=lake, promote=True,
+                               cutoff="2024-04-01T00:00:00Z"))
+    assert first["promotion"]["promoted"] is True
+    assert "no champion yet" in first["promotion"]["reason"]
+    champion = alias_version("agora-recommender")
+    assert champion is not None and champion.tags["agora.preset"] == "ease"
+
+    second = train(TrainRequest(model="popularity", lake_path=lake, promote=True,
+                                cutoff="2024-04-01T00:00:00Z"))
+    promotion = second["promotion"]
+    after = alias_version("agora-recommender")
+    assert after is not None
+    assert (after.version == second["registered"].split("/")[1]) == promotion["promoted"]
+    assert ("champion moved" if promotion["promoted"] else "champion kept") in promotion["reason"]
+
+    run = mlflow.get_run(first["run_id"])
+    assert run.data.tags["git_commit"]
+    assert run.data.tags["data.window_end"].startswith("2024-04-01")
+    assert "valid_ndcg_at_10" in run.data.metrics
+    assert run.data.params["preset"] == "ease"
+
+    model = mlflow.pyfunc.load_model("models:/agora-recommender@champion")
+    out = model.predict(pd.DataFrame({"user_id": ["u1", "stranger"], "k": [3, 3]}))
+    assert list(out.columns) == ["user_id", "item_id", "score", "rank"]
+    assert len(out) == 6
+    assert (mlflow_home / "mlflow" / "mlflow.db").exists()
