@@ -6,6 +6,7 @@ import logging
 import signal
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -25,6 +26,15 @@ class SimulationReport:
     @property
     def events_per_s(self) -> float:
         return self.events / self.seconds if self.seconds else 0.0
+
+
+def _produce(producer: Any, topic: str, value: bytes, key: bytes | None) -> None:
+    while True:
+        try:
+            producer.produce(topic, value=value, key=key)
+            return
+        except BufferError:  # local queue full: let deliveries drain, then retry
+            producer.poll(0.05)
 
 
 def simulate(*, bootstrap: str, rate: float, duration_s: float, seed: int,
@@ -56,11 +66,10 @@ def simulate(*, bootstrap: str, rate: float, duration_s: float, seed: int,
             for _ in range(max(due, 0)):
                 event = traffic.next()
                 if isinstance(event, bytes):
-                    producer.produce(Topic.commerce, value=event)
+                    _produce(producer, Topic.commerce, event, None)
                     bad += 1
                 else:
-                    producer.produce(topic_for(event), value=orjson.dumps(event),
-                                     key=key_for(event))
+                    _produce(producer, topic_for(event), orjson.dumps(event), key_for(event))
                 sent += 1
             producer.poll(0)
             if progress and now >= next_report:
