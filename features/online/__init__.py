@@ -1,12 +1,16 @@
 """Online store: the agents write it, serving reads it."""
 
 from features.online.store import (
+    AddDistinct,
     Delete,
+    Exact,
     IncrFields,
     IncrScores,
+    Once,
     OnlineStore,
     PushRecent,
     SetFields,
+    SetMissing,
     StoreUnavailable,
     Write,
     WriteBatch,
@@ -26,12 +30,16 @@ def open_store(url: str) -> OnlineStore:
 
 
 __all__ = [
+    "AddDistinct",
     "Delete",
+    "Exact",
     "IncrFields",
     "IncrScores",
+    "Once",
     "OnlineStore",
     "PushRecent",
     "SetFields",
+    "SetMissing",
     "StoreUnavailable",
     "Write",
     "WriteBatch",

@@ -14,12 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from features.online.store import (
+    AddDistinct,
     Delete,
     IncrFields,
     IncrScores,
+    Once,
     PushRecent,
     SetFields,
+    SetMissing,
     StoreUnavailable,
+    Write,
     WriteBatch,
 )
 
@@ -32,6 +36,9 @@ CREATE TABLE IF NOT EXISTS hash (key TEXT, field TEXT, value NOT NULL,
 CREATE TABLE IF NOT EXISTS list (key TEXT, seq INTEGER, value TEXT NOT NULL,
                                  PRIMARY KEY (key, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS expiry (key TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS distinct_member (key TEXT, member TEXT,
+                                            PRIMARY KEY (key, member)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS token (token TEXT PRIMARY KEY, expires_at REAL NOT NULL);
 """
 _SWEEP_EVERY_S = 5.0
 
@@ -60,45 +67,7 @@ class SqliteStore:
         try:
             db.execute("BEGIN IMMEDIATE")
             for w in batch.writes:
-                match w:
-                    case IncrScores():
-                        self._revive(w.key, now)
-                        db.executemany(
-                            "INSERT INTO zset VALUES (?, ?, ?) ON CONFLICT (key, member)"
-                            " DO UPDATE SET score = score + excluded.score",
-                            [(w.key, m, d) for m, d in w.deltas.items()],
-                        )
-                    case IncrFields():
-                        self._revive(w.key, now)
-                        db.executemany(
-                            "INSERT INTO hash VALUES (?, ?, ?) ON CONFLICT (key, field)"
-                            " DO UPDATE SET value = value + excluded.value",
-                            [(w.key, f, d) for f, d in w.deltas.items()],
-                        )
-                    case SetFields():
-                        self._revive(w.key, now)
-                        db.executemany(
-                            "INSERT OR REPLACE INTO hash VALUES (?, ?, ?)",
-                            [(w.key, f, v) for f, v in w.values.items()],
-                        )
-                    case PushRecent():
-                        self._revive(w.key, now)
-                        row = db.execute("SELECT MAX(seq) FROM list WHERE key = ?",
-                                         (w.key,)).fetchone()
-                        start = (row[0] or 0) + 1
-                        db.executemany(
-                            "INSERT INTO list VALUES (?, ?, ?)",
-                            [(w.key, start + i, v) for i, v in enumerate(w.values)],
-                        )
-                        db.execute(
-                            "DELETE FROM list WHERE key = ? AND seq <= ?",
-                            (w.key, start + len(w.values) - 1 - w.max_len),
-                        )
-                    case Delete():
-                        self._drop(w.key)
-                ttl = getattr(w, "ttl_s", None)
-                if ttl:
-                    db.execute("INSERT OR REPLACE INTO expiry VALUES (?, ?)", (w.key, now + ttl))
+                self._write(w, now)
             if now >= self._next_sweep:
                 self._sweep(now)
             db.execute("COMMIT")
@@ -107,6 +76,64 @@ class SqliteStore:
                 db.execute("ROLLBACK")
             raise StoreUnavailable(str(exc)) from exc
 
+    def _write(self, w: Write, now: float) -> None:
+        db = self._db
+        match w:
+            case Once():
+                if self._take_token("once:" + w.token, now + w.ttl_s):
+                    for inner in w.writes:
+                        self._write(inner, now)
+                return
+            case IncrScores():
+                self._revive(w.key, now)
+                db.executemany(
+                    "INSERT INTO zset VALUES (?, ?, ?) ON CONFLICT (key, member)"
+                    " DO UPDATE SET score = score + excluded.score",
+                    [(w.key, m, d) for m, d in w.deltas.items()],
+                )
+            case IncrFields():
+                self._revive(w.key, now)
+                db.executemany(
+                    "INSERT INTO hash VALUES (?, ?, ?) ON CONFLICT (key, field)"
+                    " DO UPDATE SET value = value + excluded.value",
+                    [(w.key, f, d) for f, d in w.deltas.items()],
+                )
+            case SetFields() | SetMissing():
+                self._revive(w.key, now)
+                verb = "INSERT OR REPLACE" if isinstance(w, SetFields) else "INSERT OR IGNORE"
+                db.executemany(f"{verb} INTO hash VALUES (?, ?, ?)",
+                               [(w.key, f, v) for f, v in w.values.items()])
+            case AddDistinct():
+                self._revive(w.key, now)
+                db.executemany("INSERT OR IGNORE INTO distinct_member VALUES (?, ?)",
+                               [(w.key, m) for m in w.members])
+            case PushRecent():
+                self._revive(w.key, now)
+                row = db.execute("SELECT MAX(seq) FROM list WHERE key = ?", (w.key,)).fetchone()
+                start = (row[0] or 0) + 1
+                db.executemany(
+                    "INSERT INTO list VALUES (?, ?, ?)",
+                    [(w.key, start + i, v) for i, v in enumerate(w.values)],
+                )
+                db.execute(
+                    "DELETE FROM list WHERE key = ? AND seq <= ?",
+                    (w.key, start + len(w.values) - 1 - w.max_len),
+                )
+            case Delete():
+                self._drop(w.key)
+        ttl = getattr(w, "ttl_s", None)
+        if ttl:
+            db.execute("INSERT OR REPLACE INTO expiry VALUES (?, ?)", (w.key, now + ttl))
+
+    def _take_token(self, token: str, expires_at: float) -> bool:
+        """True if `token` was free (or expired): it is now taken until `expires_at`."""
+        cur = self._db.execute(
+            "INSERT INTO token VALUES (?, ?) ON CONFLICT (token) DO UPDATE"
+            " SET expires_at = excluded.expires_at WHERE token.expires_at <= ?",
+            (token, expires_at, time.time()),
+        )
+        return cur.rowcount == 1
+
     def _revive(self, key: str, now: float) -> None:
         """Writing to an expired key starts it afresh, as in Redis."""
         row = self._db.execute("SELECT expires_at FROM expiry WHERE key = ?", (key,)).fetchone()
@@ -114,14 +141,15 @@ class SqliteStore:
             self._drop(key)
 
     def _drop(self, key: str) -> None:
-        for table in ("zset", "hash", "list", "expiry"):
-            self._db.execute(f"DELETE FROM {table} WHERE key = ?", (key,))  # noqa: S608
+        for table in ("zset", "hash", "list", "distinct_member", "expiry"):
+            self._db.execute(f"DELETE FROM {table} WHERE key = ?", (key,))
 
     def _sweep(self, now: float) -> None:
         expired = [r[0] for r in self._db.execute(
             "SELECT key FROM expiry WHERE expires_at <= ?", (now,))]
         for key in expired:
             self._drop(key)
+        self._db.execute("DELETE FROM token WHERE expires_at <= ?", (now,))
         self._next_sweep = now + _SWEEP_EVERY_S
 
     def _read(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
@@ -149,7 +177,7 @@ class SqliteStore:
         values = ",".join("(?, ?)" for _ in live)
         args: list[object] = [x for pair in live for x in pair]
         rows = self._read(
-            f"WITH w(key, weight) AS (VALUES {values}) "  # noqa: S608
+            f"WITH w(key, weight) AS (VALUES {values}) "
             "SELECT member, SUM(score * weight) AS s FROM zset JOIN w USING (key) "
             "GROUP BY member ORDER BY s DESC, member LIMIT ?",
             (*args, k),
@@ -174,6 +202,29 @@ class SqliteStore:
         rows = self._read("SELECT value FROM list WHERE key = ? ORDER BY seq DESC LIMIT ?",
                           (key, n))
         return [str(r[0]) for r in rows]
+
+    async def get_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        return [await self.get_fields(key) for key in keys]
+
+    async def count_distinct(self, groups: Sequence[Sequence[str]]) -> list[int]:
+        out = []
+        for group in groups:
+            live = [key for key in group if self._live(key)]
+            if not live:
+                out.append(0)
+                continue
+            marks = ",".join("?" for _ in live)
+            rows = self._read("SELECT COUNT(DISTINCT member) FROM distinct_member"
+                              f" WHERE key IN ({marks})", tuple(live))
+            out.append(int(rows[0][0]))  # type: ignore[call-overload]
+        return out
+
+    async def claim(self, token: str, ttl_s: float) -> bool:
+        try:
+            with self._db:
+                return self._take_token("claim:" + token, time.time() + ttl_s)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     async def ping(self) -> None:
         self._read("SELECT 1", ())

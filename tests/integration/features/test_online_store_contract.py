@@ -1,95 +1,93 @@
-"""One contract for every online store: the embedded SQLite store and Redis."""
+"""One contract for every online store: Redis and the embedded SQLite store behave alike."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import AsyncIterator
-
-import pytest
-
 from features.online import (
+    AddDistinct,
     Delete,
     IncrFields,
     IncrScores,
+    Once,
     OnlineStore,
     PushRecent,
     SetFields,
+    SetMissing,
     WriteBatch,
-    open_store,
 )
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[OnlineStore]:
-    if request.param == "sqlite":
-        s = open_store(f"sqlite:///{tmp_path / 'online.db'}")
-    else:
-        s = open_store(request.getfixturevalue("redis_url"))
-    yield s
-    await s.close()
-
-
-def _key(name: str) -> str:
-    return f"test:{uuid.uuid4().hex}:{name}"
-
-
-def _batch(*writes) -> WriteBatch:
+def batch(*writes: object) -> WriteBatch:
     b = WriteBatch()
     for w in writes:
-        b.add(w)
+        b.add(w)  # type: ignore[arg-type]
     return b
 
 
 async def test_scores_add_up_and_rank(store: OnlineStore) -> None:
-    key = _key("z")
-    await store.apply(_batch(IncrScores(key=key, deltas={"a": 1.0, "b": 3.0})))
-    await store.apply(_batch(IncrScores(key=key, deltas={"a": 4.0, "c": 0.5})))
-    assert await store.top(key, 2) == [("a", 5.0), ("b", 3.0)]
-    assert await store.score(key, "c") == 0.5
-    assert await store.score(key, "nope") is None
-    assert await store.top(_key("empty"), 5) == []
+    await store.apply(batch(IncrScores(key="z", deltas={"a": 1.0, "b": 3.0}),
+                            IncrScores(key="z", deltas={"a": 4.5})))
+    assert await store.top("z", 5) == [("a", 5.5), ("b", 3.0)]
+    assert await store.score("z", "b") == 3.0
+    assert await store.score("z", "zz") is None
 
 
-async def test_top_union_weights_and_sums(store: OnlineStore) -> None:
-    k1, k2 = _key("a"), _key("b")
-    await store.apply(_batch(IncrScores(key=k1, deltas={"x": 2.0, "y": 1.0}),
-                             IncrScores(key=k2, deltas={"y": 4.0})))
-    assert await store.top_union([k1, k2], 5) == [("y", 5.0), ("x", 2.0)]
-    assert await store.top_union([k1, k2], 5, [1.0, 0.25]) == [("x", 2.0), ("y", 2.0)]
-    assert await store.top_union([k1, _key("missing")], 1) == [("x", 2.0)]
+async def test_top_union_weights(store: OnlineStore) -> None:
+    await store.apply(batch(IncrScores(key="u1", deltas={"a": 1.0, "b": 2.0}),
+                            IncrScores(key="u2", deltas={"a": 4.0})))
+    assert await store.top_union(["u1", "u2", "missing"], 5, [1.0, 0.5, 1.0]) == [
+        ("a", 3.0), ("b", 2.0)]
 
 
-async def test_fields_increment_and_overwrite(store: OnlineStore) -> None:
-    key = _key("h")
-    await store.apply(_batch(IncrFields(key=key, deltas={"orders": 1, "gmv": 10.5}),
-                             IncrFields(key=key, deltas={"orders": 2}),
-                             SetFields(key=key, values={"name": "mug"})))
-    fields = await store.get_fields(key)
-    assert fields == {"orders": "3", "gmv": "10.5", "name": "mug"}
-    assert await store.get_fields(_key("none")) == {}
+async def test_fields_set_incr_and_set_missing(store: OnlineStore) -> None:
+    await store.apply(batch(IncrFields(key="h", deltas={"n": 2, "gmv": 1050}),
+                            IncrFields(key="h", deltas={"n": 1}),
+                            SetFields(key="h", values={"name": "x"}),
+                            SetMissing(key="h", values={"name": "y", "first": "1"})))
+    assert await store.get_fields("h") == {"n": "3", "gmv": "1050", "name": "x", "first": "1"}
+    assert await store.get_many(["h", "nope"]) == [
+        {"n": "3", "gmv": "1050", "name": "x", "first": "1"}, {}]
 
 
-async def test_recent_keeps_newest_first_capped(store: OnlineStore) -> None:
-    key = _key("l")
-    await store.apply(_batch(PushRecent(key=key, values=["a", "b", "c"], max_len=4)))
-    await store.apply(_batch(PushRecent(key=key, values=["d", "e"], max_len=4)))
-    assert await store.recent(key, 10) == ["e", "d", "c", "b"]
-    assert await store.recent(key, 2) == ["e", "d"]
+async def test_recent_keeps_newest_first(store: OnlineStore) -> None:
+    await store.apply(batch(PushRecent(key="r", values=["1", "2", "3"], max_len=3)))
+    await store.apply(batch(PushRecent(key="r", values=["4"], max_len=3)))
+    assert await store.recent("r", 10) == ["4", "3", "2"]
 
 
-async def test_ttl_expires_keys(store: OnlineStore) -> None:
-    key = _key("t")
-    await store.apply(_batch(IncrScores(key=key, deltas={"a": 1.0}, ttl_s=0.2)))
-    assert await store.top(key, 1) == [("a", 1.0)]
-    await asyncio.sleep(0.4)
-    assert await store.top(key, 1) == []
-    await store.apply(_batch(IncrScores(key=key, deltas={"a": 1.0})))
-    assert await store.top(key, 1) == [("a", 1.0)]  # an expired key starts afresh
+async def test_once_applies_each_token_once(store: OnlineStore) -> None:
+    write = Once(token="ev-1", ttl_s=60, writes=(IncrFields(key="k", deltas={"orders": 1}),
+                                                 IncrScores(key="inv", deltas={"p1": -2})))
+    await store.apply(batch(write, write))
+    await store.apply(batch(write, Once(token="ev-2", ttl_s=60,
+                                        writes=(IncrFields(key="k", deltas={"orders": 1}),))))
+    assert await store.get_fields("k") == {"orders": "2"}
+    assert await store.score("inv", "p1") == -2.0
 
 
-async def test_delete_and_ping(store: OnlineStore) -> None:
-    key = _key("d")
-    await store.apply(_batch(SetFields(key=key, values={"a": 1}), Delete(key=key)))
-    assert await store.get_fields(key) == {}
-    await store.ping()
+async def test_distinct_counts_union(store: OnlineStore) -> None:
+    await store.apply(batch(AddDistinct(key="d1", members=["a", "b", "c"]),
+                            AddDistinct(key="d2", members=["c", "d"])))
+    assert await store.count_distinct([["d1"], ["d1", "d2"], ["none"], []]) == [3, 4, 0, 0]
+
+
+async def test_claim_is_first_come(store: OnlineStore) -> None:
+    assert await store.claim("alert:p1:0", 60)
+    assert not await store.claim("alert:p1:0", 60)
+    assert await store.claim("alert:p1:1", 60)
+
+
+async def test_delete_and_ttl(store: OnlineStore) -> None:
+    await store.apply(batch(IncrFields(key="gone", deltas={"x": 1}), Delete(key="gone"),
+                            IncrFields(key="short", deltas={"x": 1}, ttl_s=0.001)))
+    import asyncio
+
+    await asyncio.sleep(0.05)
+    assert await store.get_fields("gone") == {}
+    assert await store.get_fields("short") == {}
+
+
+async def test_large_batch_spans_chunks(store: OnlineStore) -> None:
+    writes = [IncrFields(key=f"many:{i % 7}", deltas={"n": 1}) for i in range(5000)]
+    await store.apply(batch(*writes))
+    rows = await store.get_many([f"many:{i}" for i in range(7)])
+    assert sum(int(r["n"]) for r in rows) == 5000
