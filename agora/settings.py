@@ -22,7 +22,9 @@ class CommonSettings(BaseSettings):
     online_store_path: Path | None = Field(
         default=None, description="Embedded online store file (default <data_dir>/online.db)."
     )
-    lake_path: Path | None = Field(default=None, description="Parquet lake (default <data_dir>/lake).")
+    lake_path: Path | None = Field(
+        default=None, description="Parquet lake (default <data_dir>/lake)."
+    )
     log_level: str = "INFO"
 
     @field_validator("redis_url")
@@ -59,6 +61,8 @@ class ServingSettings(CommonSettings):
     api_port: int = 8000
     trending_half_life_s: float = Field(default=900.0, gt=0)
     readiness_timeout_s: float = Field(default=2.0, gt=0)
+    worker_app_id: str = Field(default="agora-worker",
+                               description="The workers' consumer group, for consumer lag.")
     # models from the registry (docs/serving.md)
     mlflow_tracking_uri: str | None = Field(
         default=None, description="MLflow tracking/registry URI (default <data_dir>/mlflow.db).")

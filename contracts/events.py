@@ -288,16 +288,13 @@ _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 def _first_error(exc: ValidationError) -> EventError:
     err = exc.errors(include_url=False)[0]
-    loc = [str(part) for part in err["loc"] if not str(part) in EVENT_TYPES]
-    field = ".".join(loc) or "event"
-    if err["type"] == "union_tag_not_found":
-        field = "event_type"
-    elif err["type"] == "union_tag_invalid":
-        return EventError("event_type", f"unknown event type {err['input']!r}"
-                          if not isinstance(err["input"], dict) else "unknown event type")
-    elif err["type"] == "json_invalid":
-        field = "event"
-    return EventError(field, err["msg"])
+    # The first location part is the union tag (the event type): not a field of the event.
+    loc = [str(part) for part in err["loc"] if str(part) not in EVENT_TYPES]
+    if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
+        return EventError("event_type", "missing or unknown event type")
+    if err["type"] == "json_invalid":
+        return EventError("event", err["msg"])
+    return EventError(".".join(loc) or "event", err["msg"])
 
 
 def parse_event(raw: bytes | str | dict[str, Any]) -> Event:

@@ -11,11 +11,11 @@ from features.online import OnlineStore
 
 
 def _settings(request: Request) -> ServingSettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def _store(request: Request) -> OnlineStore:
-    return request.app.state.store  # type: ignore[no-any-return]
+    return request.app.state.store
 
 
 SettingsDep = Annotated[ServingSettings, Depends(_settings)]

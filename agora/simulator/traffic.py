@@ -85,7 +85,7 @@ class Traffic:
         if r.random() > P_CART_AFTER_VIEWS:
             return
         cart = r.sample(viewed, k=min(len(viewed), 1 + int(r.expovariate(1.2))))
-        lines = []
+        lines: list[dict[str, Any]] = []
         for pid, price in cart:
             qty = 1 + int(r.expovariate(1.5))
             lines.append({"product_id": pid, "quantity": qty, "unit_price": price})
