@@ -4,7 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck check bench bench-simulator bench-stream bench-serving bench-models bench-core clean
+# Debian packages some tests drive: Chromium (dashboard in a real browser), promtool (alert rules).
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/promtool
+
+.PHONY: system-deps install demo test lint typecheck check bench bench-simulator bench-stream bench-serving bench-models bench-core clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,10 +17,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Installs the Debian packages when root and missing; elsewhere the tests that need them skip
+# with the reason (and fail under CI=true).
+system-deps:
+	@missing=""; for t in $(SYSTEM_TOOLS); do test -x $$t || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium and prometheus (for$$missing)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium prometheus >/dev/null; \
+	  pkill -x prometheus || true; \
+	elif [ -n "$$missing" ]; then echo "missing$$missing: the tests that need them will skip"; fi
+
 demo: $(STAMP)
 	$(BIN)/agora demo
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q tests/unit tests/integration tests/e2e
 
 lint: $(STAMP)
