@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from agora.settings import ServingSettings
 from features.online import open_store
-from serving.routers import ops, trending
+from serving.routers import analytics, dashboard, ops, trending
 
 
 def create_app(settings: ServingSettings | None = None) -> FastAPI:
@@ -32,4 +32,6 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(trending.router)
     app.include_router(ops.router)
+    app.include_router(analytics.router)
+    app.include_router(dashboard.router)
     return app

@@ -1,0 +1,1 @@
+"""The live analytics behind `/v1/analytics/*` and `/dashboard`."""

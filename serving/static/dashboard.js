@@ -1,0 +1,255 @@
+// Agora live ops dashboard: renders /v1/analytics/stream (server-sent events) into tiles and charts.
+// Plain browser JavaScript, no build step; uPlot is vendored under assets/vendor.
+"use strict";
+
+const DOMAINS = ["commerce", "community", "podcast"];
+const COLORS = { commerce: "#58a6ff", community: "#d2a8ff", podcast: "#3fb950" };
+const HISTORY_S = 600;
+const STALE_MS = 5000;
+
+// label, how to read the figure, format, whether a rise is bad.
+const TILES = [
+  ["events_per_s", "Events / s", (o) => sumDomains(o.events_per_s), "rate", false],
+  ["orders_per_min", "Orders / min", (o) => o.orders_per_min, "count", false],
+  ["gmv_per_min", "GMV / min", (o) => o.gmv_per_min, "money", false],
+  ["active_users", "Active users", (o) => o.active_users, "count", false],
+  ["listen_through", "Podcast listen-through", (o) => o.listen_through, "pct", false],
+  ["moderation_queue", "Moderation queue", (o) => o.moderation_queue, "count", true],
+  ["dead_letters", "Dead letters", (o) => o.dead_letters, "count", true],
+  ["consumer_lag", "Consumer lag", (o) => lagTotal(o.consumer_lag), "count", true],
+];
+
+const nf = (digits) => new Intl.NumberFormat(undefined, { maximumFractionDigits: digits });
+const FMT = {
+  rate: (v) => nf(v < 10 ? 1 : 0).format(v),
+  count: (v) => nf(v < 10 ? 1 : 0).format(v),
+  money: (v) => nf(v < 100 ? 2 : 0).format(v),
+  pct: (v) => nf(1).format(v * 100) + " %",
+};
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "style") node.style.cssText = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+
+function sumDomains(rates) {
+  if (!rates) return null;
+  const figs = Object.values(rates);
+  const value = figs.reduce((s, f) => s + f.value, 0);
+  const prevs = figs.map((f) => f.previous);
+  const previous = prevs.some((p) => p === null) ? null : prevs.reduce((s, p) => s + p, 0);
+  return { value, previous };
+}
+
+function lagTotal(lag) {
+  if (!lag || lag.error) return null;
+  return { value: Object.values(lag.topics).reduce((s, n) => s + n, 0), previous: null };
+}
+
+function delta(fig, riseIsBad, periodS) {
+  if (fig.previous === null || fig.previous === undefined) return ["", "no previous period"];
+  const diff = fig.value - fig.previous;
+  if (fig.previous === 0) {
+    return diff === 0 ? ["", `= previous ${periodS} s`] : [riseIsBad ? "bad" : "good", `▲ new vs previous ${periodS} s`];
+  }
+  const pct = (diff / Math.abs(fig.previous)) * 100;
+  const arrow = pct > 0.05 ? "▲" : pct < -0.05 ? "▼" : "=";
+  const cls = arrow === "=" ? "" : (pct > 0) !== riseIsBad ? "good" : "bad";
+  return [cls, `${arrow} ${nf(1).format(Math.abs(pct))} % vs previous ${periodS} s`];
+}
+
+function renderTiles(o) {
+  const box = document.getElementById("kpis");
+  const periodS = Math.round(o.period_s || 60);
+  box.replaceChildren(...TILES.map(([key, label, read, fmt, riseIsBad]) => {
+    const fig = read(o);
+    if (!fig) {
+      return el("div", { class: "tile na", "data-figure": key },
+        el("div", { class: "label" }, label), el("div", { class: "value" }, "—"),
+        el("div", { class: "delta" }, "not available yet"));
+    }
+    const [cls, text] = delta(fig, riseIsBad, periodS);
+    const tile = el("div", { class: "tile", "data-figure": key },
+      el("div", { class: "label" }, label),
+      el("div", { class: "value", "data-testid": `value-${key}` }, FMT[fmt](fig.value)),
+      el("div", { class: `delta ${cls}` }, text));
+    if (key === "events_per_s") {
+      tile.append(el("div", { class: "sub" }, ...DOMAINS.filter((d) => o.events_per_s[d]).map((d) =>
+        el("span", { style: "margin-right:0.8rem" }, el("span", { class: "swatch", style: `background:${COLORS[d]}` }),
+          `${d} ${FMT.rate(o.events_per_s[d].value)}`))));
+    }
+    return tile;
+  }));
+}
+
+function makeChart(id, series) {
+  const box = document.getElementById(id);
+  const opts = {
+    width: box.clientWidth || 400, height: box.clientHeight || 200,
+    series: [{}, ...series.map((s) => ({ stroke: s.color, width: 2, label: s.label, scale: s.scale || "y",
+      value: (u, v) => (v === null ? "—" : nf(1).format(v)) }))],
+    axes: [
+      { stroke: "#8b98a5", grid: { stroke: "#2a3540" }, ticks: { stroke: "#2a3540" } },
+      { stroke: "#8b98a5", grid: { stroke: "#2a3540" }, ticks: { stroke: "#2a3540" }, size: 60 },
+      ...(series.some((s) => s.scale === "y2") ? [{ scale: "y2", side: 1, stroke: "#8b98a5", grid: { show: false }, size: 70 }] : []),
+    ],
+    scales: { x: { time: true } },
+    legend: { live: false },
+    cursor: { show: false },
+  };
+  const data = [[], ...series.map(() => [])];
+  const chart = new uPlot(opts, data, box);
+  new ResizeObserver(() => {
+    const legend = chart.root.querySelector(".u-legend");
+    chart.setSize({ width: box.clientWidth, height: box.clientHeight - (legend ? legend.offsetHeight : 0) });
+  }).observe(box);
+  return { chart, data };
+}
+
+const charts = {};
+function pushHistory(o) {
+  const t = Date.parse(o.as_of) / 1000;
+  const add = (c, values) => {
+    if (!c) return;
+    c.data[0].push(t);
+    values.forEach((v, i) => c.data[i + 1].push(v));
+    while (c.data[0].length && c.data[0][0] < t - HISTORY_S) c.data.forEach((col) => col.shift());
+    c.chart.setData(c.data);
+  };
+  add(charts.events, DOMAINS.map((d) => (o.events_per_s && o.events_per_s[d] ? o.events_per_s[d].value : null)));
+  add(charts.orders, [o.orders_per_min ? o.orders_per_min.value : null, o.gmv_per_min ? o.gmv_per_min.value : null]);
+}
+
+function empty(text) { return el("div", { class: "empty" }, text); }
+
+function renderFunnel(o) {
+  const box = document.getElementById("funnel");
+  if (!o.funnel) return box.replaceChildren(empty("funnel not available yet"));
+  const stages = ["view", "cart", "checkout", "purchase"].filter((s) => o.funnel[s]);
+  const top = Math.max(1e-9, ...stages.map((s) => o.funnel[s].value));
+  box.replaceChildren(...stages.map((s, i) => {
+    const v = o.funnel[s].value;
+    const prev = i === 0 ? null : o.funnel[stages[i - 1]].value;
+    const conv = prev ? `${nf(1).format((v / prev) * 100)} % of ${stages[i - 1]}` : "sessions";
+    return el("div", { class: "bar-row", "data-stage": s }, el("span", { class: "name" }, s),
+      el("div", { class: "bar" }, el("div", { style: `width:${(v / top) * 100}%` })),
+      el("span", { class: "num" }, FMT.count(v), el("small", {}, conv)));
+  }));
+}
+
+function renderTrending(o) {
+  const box = document.getElementById("trending");
+  if (!o.trending) return box.replaceChildren(empty("trending not available yet"));
+  box.replaceChildren(...DOMAINS.map((d) => el("div", {},
+    el("h3", {}, el("span", { class: "swatch", style: `background:${COLORS[d]}` }), d),
+    (o.trending[d] || []).length
+      ? el("ol", {}, ...o.trending[d].slice(0, 5).map((r) => el("li", {}, r.item_id, " ", el("small", {}, nf(1).format(r.score)))))
+      : empty("no activity"))));
+}
+
+async function acknowledge(productId) {
+  const resp = await fetch(`/v1/analytics/alerts/low-stock/${encodeURIComponent(productId)}/ack`, { method: "POST" });
+  if (resp.ok) refresh();
+}
+
+function renderLowStock(o) {
+  const box = document.getElementById("low-stock");
+  if (!o.low_stock) return box.replaceChildren(empty("low-stock alerts not available yet"));
+  if (!o.low_stock.length) return box.replaceChildren(empty("no product below its threshold"));
+  const rows = [...o.low_stock].sort((a, b) => a.acknowledged - b.acknowledged);
+  box.replaceChildren(el("table", {},
+    el("thead", {}, el("tr", {}, el("th", {}, "product"), el("th", { class: "num" }, "on hand"),
+      el("th", { class: "num" }, "threshold"), el("th", {}, ""))),
+    el("tbody", {}, ...rows.slice(0, 12).map((a) => el("tr", { class: a.acknowledged ? "acked" : "" },
+      el("td", {}, a.product_id), el("td", { class: "num bad" }, a.on_hand ?? "—"), el("td", { class: "num" }, a.threshold ?? "—"),
+      el("td", { class: "num" }, a.acknowledged ? "acknowledged"
+        : el("button", { "data-ack": a.product_id, onclick: () => acknowledge(a.product_id) }, "Acknowledge")))))));
+}
+
+function renderModels(o) {
+  const box = document.getElementById("models");
+  const rows = o.ctr || [];
+  const inService = o.models_in_service;
+  const head = inService && inService.length
+    ? el("div", { class: "sub" }, "in service: ", ...inService.map((m) => el("b", { style: "margin-right:0.8rem" }, `${m.name} @${m.alias}${m.version ? " v" + m.version : ""}`)))
+    : null;
+  if (!rows.length) return box.replaceChildren(...[head, empty(o.ctr ? "no recommendation served yet" : "click-through not available yet")].filter(Boolean));
+  box.replaceChildren(...[head, el("table", {},
+    el("thead", {}, el("tr", {}, el("th", {}, "model"), el("th", {}, "variant"), el("th", { class: "num" }, "served"),
+      el("th", { class: "num" }, "clicks"), el("th", { class: "num" }, "CTR"), el("th", { class: "num" }, "change"))),
+    el("tbody", {}, ...rows.map((r) => {
+      const [cls, text] = r.ctr ? delta(r.ctr, false, Math.round(o.period_s || 60)) : ["", ""];
+      return el("tr", {}, el("td", {}, r.model), el("td", {}, r.variant),
+        el("td", { class: "num" }, r.impressions === null ? "—" : FMT.count(r.impressions)),
+        el("td", { class: "num" }, r.clicks === null ? "—" : FMT.count(r.clicks)),
+        el("td", { class: "num" }, r.ctr ? FMT.pct(r.ctr.value) : "—"),
+        el("td", { class: `num ${cls}` }, text.split(" vs")[0]));
+    })))].filter(Boolean));
+}
+
+function renderLag(o) {
+  const box = document.getElementById("lag");
+  const lag = o.consumer_lag;
+  if (!lag) return box.replaceChildren(empty("consumer lag not available"));
+  if (lag.error) return box.replaceChildren(empty(lag.error));
+  const topics = Object.entries(lag.topics);
+  if (!topics.length) return box.replaceChildren(empty("no committed offsets yet"));
+  box.replaceChildren(el("table", {}, el("tbody", {}, ...topics.map(([t, n]) =>
+    el("tr", { "data-topic": t }, el("td", {}, t), el("td", { class: `num ${n > 1000 ? "bad" : ""}` }, FMT.count(n)))))));
+}
+
+let lastAt = 0;
+function render(o) {
+  lastAt = Date.now();
+  setStatus("live", "live");
+  document.getElementById("as-of").textContent = new Date(o.as_of).toLocaleTimeString();
+  document.getElementById("period").textContent = `${Math.round(o.period_s || 60)} s`;
+  const err = document.getElementById("error");
+  err.hidden = !o.error;
+  err.textContent = o.error || "";
+  renderTiles(o);
+  pushHistory(o);
+  renderFunnel(o);
+  renderTrending(o);
+  renderLowStock(o);
+  renderModels(o);
+  renderLag(o);
+  const missing = document.getElementById("missing");
+  missing.hidden = !(o.missing && o.missing.length);
+  missing.textContent = o.missing && o.missing.length ? `Not provided by the stream agents yet: ${o.missing.join(", ")}.` : "";
+}
+
+function setStatus(cls, text) {
+  const s = document.getElementById("status");
+  s.className = `status ${cls}`;
+  s.textContent = text;
+}
+
+async function refresh() {
+  const resp = await fetch("/v1/analytics/overview");
+  if (resp.ok) render(await resp.json());
+}
+
+function connect() {
+  const source = new EventSource("/v1/analytics/stream");
+  source.addEventListener("overview", (e) => render(JSON.parse(e.data)));
+  source.onerror = () => setStatus("connecting", "reconnecting…");
+  setInterval(() => { if (lastAt && Date.now() - lastAt > STALE_MS) setStatus("stale", "stale"); }, 1000);
+}
+
+window.addEventListener("DOMContentLoaded", () => {
+  charts.events = makeChart("chart-events", DOMAINS.map((d) => ({ label: d, color: COLORS[d] })));
+  charts.orders = makeChart("chart-orders", [
+    { label: "orders / min", color: "#58a6ff" },
+    { label: "GMV / min", color: "#d29922", scale: "y2" },
+  ]);
+  refresh().catch(() => {});
+  connect();
+});
