@@ -27,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=evaluate_command)
 
     p = subparsers.add_parser("train", help="train from the lake, log to MLflow, register")
-    p.add_argument("--model", default="hybrid", help="model name (see docs/models.md)")
+    p.add_argument("--model", default="hybrid",
+                   help="recommender preset, or health-diabetes / health-heart (docs/models.md)")
+    p.add_argument("--data", default=None, help="health models: the dataset folder or file")
     p.add_argument("--promote", action="store_true",
                    help="move the champion alias if the new model beats the champion")
     p.add_argument("--lake", default=None, help="lake path (default AGORA_LAKE_PATH)")
@@ -55,6 +57,12 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def train_command(args: argparse.Namespace) -> int:
+    if args.model.startswith("health-"):
+        from models.health.job import train_health
+
+        _print(train_health(args.model.removeprefix("health-"), args.data,
+                            promote=args.promote), as_json=args.json)
+        return 0
     from models.training_job import TrainRequest, train
 
     result = train(TrainRequest(model=args.model, lake_path=args.lake, cutoff=args.cutoff,

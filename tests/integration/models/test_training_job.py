@@ -48,3 +48,19 @@ def test_train_registers_and_promotes_only_when_better(tmp_path: Path, mlflow_ho
     assert list(out.columns) == ["user_id", "item_id", "score", "rank"]
     assert len(out) == 6
     assert (mlflow_home / "mlflow" / "mlflow.db").exists()
+
+
+def test_health_model_is_registered_with_card_plot_and_factors(mlflow_home: Path) -> None:
+    from models.health.job import train_health
+    from tests.unit.models.health_data import pima_like
+
+    data = pima_like()
+    result = train_health("diabetes", dataset=data, repeats=1, promote=True, progress=False)
+    assert result["promotion"]["promoted"] is True
+    assert result["roc_auc"] > 0.8
+    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(result["run_id"], "report")}
+    assert {"report/calibration.png", "report/model_card.md"} <= artifacts
+    model = mlflow.pyfunc.load_model("models:/agora-health-diabetes@champion")
+    out = model.predict(data.features.iloc[:2])
+    assert list(out.columns) == ["risk", "factors"]
+    assert "glucose" in out["factors"].iloc[0] or "bmi" in out["factors"].iloc[0]

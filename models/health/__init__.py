@@ -1,0 +1,1 @@
+"""Health risk models: calibrated, explained, cross-validated. Not a diagnosis."""
