@@ -65,3 +65,20 @@ async def read_trending(store: OnlineStore, *, domain: str, window: Window, k: i
                 for item, score in await store.top(trending_key(domain, epoch), k)]
     minutes, weights = sliding_buckets(_WINDOW_MINUTES[window], now)
     return await store.top_union([minute_key(domain, m) for m in minutes], k, weights)
+
+
+HOP_S = 300
+HOPPING_TTL_S = 2 * 3600.0
+
+
+def hop_key(domain: str, hop: int) -> str:
+    """Item counts of one 5-minute hop: hopping 1-hour windows are 12 consecutive hops."""
+    return f"counts:5m:{domain}:{hop}"
+
+
+async def read_hopping(store: OnlineStore, *, domain: str, k: int,
+                       now: float) -> list[tuple[str, float]]:
+    """Top items of the last complete 1-hour window advancing every 5 minutes."""
+    last_complete = int(now // HOP_S) - 1
+    keys = [hop_key(domain, last_complete - i) for i in range(12)]
+    return await store.top_union(keys, k)

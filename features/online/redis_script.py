@@ -20,6 +20,7 @@ from features.online.store import (
     IncrScores,
     Once,
     PushRecent,
+    Remove,
     SetFields,
     SetMissing,
     Write,
@@ -47,6 +48,8 @@ local function run(op)
     redis.call('LTRIM', key, 0, a[1] - 1)
   elseif kind == 'pf' then
     for i = 1, #a, 500 do redis.call('PFADD', key, unpack(a, i, math.min(i + 499, #a))) end
+  elseif kind == 'zr' then
+    for i = 1, #a do redis.call('ZREM', key, a[i]) end
   elseif kind == 'del' then
     redis.call('DEL', key)
   end
@@ -93,6 +96,8 @@ def encode(w: Write) -> list[Any]:
             return ["lp", w.key, _ms(w.ttl_s), [w.max_len, *w.values]]
         case AddDistinct():
             return ["pf", w.key, _ms(w.ttl_s), list(w.members)]
+        case Remove():
+            return ["zr", w.key, 0, list(w.members)]
         case Delete():
             return ["del", w.key, 0, []]
         case Once():

@@ -20,6 +20,7 @@ from features.online.store import (
     IncrScores,
     Once,
     PushRecent,
+    Remove,
     SetFields,
     SetMissing,
     StoreUnavailable,
@@ -119,6 +120,9 @@ class SqliteStore:
                     "DELETE FROM list WHERE key = ? AND seq <= ?",
                     (w.key, start + len(w.values) - 1 - w.max_len),
                 )
+            case Remove():
+                db.executemany("DELETE FROM zset WHERE key = ? AND member = ?",
+                               [(w.key, m) for m in w.members])
             case Delete():
                 self._drop(w.key)
         ttl = getattr(w, "ttl_s", None)

@@ -72,6 +72,14 @@ class AddDistinct:
     ttl_s: float | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Remove:
+    """Remove members from the scored set `key` (a cleared alert, a resolved flag)."""
+
+    key: str
+    members: Sequence[str]
+
+
 Exact = IncrScores | IncrFields | SetFields | SetMissing
 
 
@@ -88,7 +96,8 @@ class Once:
     ttl_s: float
 
 
-Write = IncrScores | IncrFields | SetFields | PushRecent | Delete | SetMissing | AddDistinct | Once
+Write = (IncrScores | IncrFields | SetFields | PushRecent | Delete | SetMissing | AddDistinct
+         | Remove | Once)
 
 
 @dataclass(slots=True)

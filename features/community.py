@@ -1,0 +1,71 @@
+"""Community features: hot posts and the moderation queue.
+
+- `hot:posts:<epoch>` scored set: votes with forward time decay (as trending), post → score.
+- `post:<post_id>` hash: `community_id`, `author`, `created_at` (who owns what, for counters).
+- `reports:<target_id>` hash: reporter user → time (distinct reporters, exact).
+- `postrate:<user_id>:<minute>` hash: post ids a user created in that minute.
+- `moderation:queue` scored set: flagged content → time of the flag.
+- `moderation:flag:<target_id>` hash: reason, detail, user, score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from features.online import OnlineStore
+from features.trending import decay_factor, epoch_of
+
+MODERATION_QUEUE_KEY = "moderation:queue"
+POST_TTL_S = 30 * 86_400.0
+REPORTS_TTL_S = 7 * 86_400.0
+POSTRATE_TTL_S = 600.0
+HOT_TTL_S = 2 * 86_400.0 + 3600.0
+
+
+def hot_key(epoch: int) -> str:
+    return f"hot:posts:{epoch}"
+
+
+def post_key(post_id: str) -> str:
+    return f"post:{post_id}"
+
+
+def reports_key(target_id: str) -> str:
+    return f"reports:{target_id}"
+
+
+def postrate_key(user_id: str, minute: int) -> str:
+    return f"postrate:{user_id}:{minute}"
+
+
+def flag_key(target_id: str) -> str:
+    return f"moderation:flag:{target_id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModerationFlag:
+    target_id: str
+    flagged_at: float
+    reason: str
+    detail: str
+
+
+async def hot_posts(store: OnlineStore, *, k: int, now: float,
+                    half_life_s: float) -> list[tuple[str, float]]:
+    """Posts by decayed vote score, as of `now`."""
+    epoch = epoch_of(now)
+    norm = decay_factor(now, epoch, half_life_s)
+    return [(post, score / norm) for post, score in await store.top(hot_key(epoch), k)]
+
+
+async def moderation_queue(store: OnlineStore, k: int = 50) -> list[ModerationFlag]:
+    """Flagged content waiting for a moderator, newest first."""
+    queued = await store.top(MODERATION_QUEUE_KEY, k)
+    details = await store.get_many([flag_key(t) for t, _ in queued])
+    return [ModerationFlag(target_id=t, flagged_at=at, reason=d.get("reason", ""),
+                           detail=d.get("detail", ""))
+            for (t, at), d in zip(queued, details, strict=True)]
+
+
+async def moderation_queue_size(store: OnlineStore) -> int:
+    return len(await store.top(MODERATION_QUEUE_KEY, 100_000))

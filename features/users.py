@@ -1,0 +1,79 @@
+"""Per-user features: recent interactions per domain and the live session.
+
+- `recent:<domain>:<user_id>`: the last 50 interactions, newest first, JSON
+  `{"item_id", "event_type", "ts", "weight"}`.
+- `session:<user_id>`: the current session as a hash; it expires 30 minutes after the
+  user's last event, which is when the session ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import orjson
+
+from features.online import OnlineStore
+
+RECENT_MAX = 50
+RECENT_TTL_S = 30 * 86_400.0
+SESSION_IDLE_S = 30 * 60.0
+
+
+def recent_key(domain: str, user_id: str) -> str:
+    return f"recent:{domain}:{user_id}"
+
+
+def session_key(user_id: str) -> str:
+    return f"session:{user_id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecentInteraction:
+    item_id: str
+    event_type: str
+    ts: float
+    weight: float
+
+    def encode(self) -> str:
+        return orjson.dumps(asdict(self)).decode()
+
+    def as_dict(self) -> dict[str, str | float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionState:
+    user_id: str
+    session_id: str
+    started_at: float
+    last_at: float
+    events: int
+    counts: dict[str, int]  # views, cart_adds, checkouts, orders, plays, posts, ...
+
+
+async def recent_interactions(store: OnlineStore, user_id: str, domain: str,
+                              n: int = RECENT_MAX) -> list[RecentInteraction]:
+    """The user's newest `n` interactions in `domain` (commerce, community, podcast)."""
+    out = []
+    for raw in await store.recent(recent_key(domain, user_id), n):
+        try:
+            out.append(RecentInteraction(**orjson.loads(raw)))
+        except (orjson.JSONDecodeError, TypeError):
+            continue
+    return out
+
+
+async def session_state(store: OnlineStore, user_id: str) -> SessionState | None:
+    """The user's session if they had an event in the last 30 minutes, else None."""
+    fields = await store.get_fields(session_key(user_id))
+    if "last_at" not in fields:
+        return None
+    meta = {"session_id", "started_at", "last_at", "events"}
+    return SessionState(
+        user_id=user_id,
+        session_id=fields.get("session_id", ""),
+        started_at=float(fields.get("started_at", fields["last_at"])),
+        last_at=float(fields["last_at"]),
+        events=int(float(fields.get("events", 0))),
+        counts={k: int(float(v)) for k, v in fields.items() if k not in meta},
+    )
