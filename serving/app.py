@@ -19,7 +19,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = open_store(settings.online_store_url)
         try:
-            yield
+            async with open_runtime(app, settings, app.state.store):
+                yield
         finally:
             await app.state.store.close()
 
@@ -32,6 +33,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(trending.router)
     app.include_router(ops.router)
+    install_recommendations(app, settings)
     app.include_router(analytics.router)
     app.include_router(dashboard.router)
     return app

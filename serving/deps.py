@@ -8,6 +8,11 @@ from fastapi import Depends, Request
 
 from agora.settings import ServingSettings
 from features.online import OnlineStore
+from serving.edge import request_id_of
+from serving.metrics import Metrics
+from serving.publisher import EventPublisher
+from serving.recommending import RecommendationService
+from serving.registry import ModelRegistry
 
 
 def _settings(request: Request) -> ServingSettings:
@@ -18,5 +23,30 @@ def _store(request: Request) -> OnlineStore:
     return request.app.state.store
 
 
+def _recommendations(request: Request) -> RecommendationService:
+    return request.app.state.recommendations
+
+
+def _registry(request: Request) -> ModelRegistry:
+    return request.app.state.registry
+
+
+def _publisher(request: Request) -> EventPublisher:
+    return request.app.state.publisher
+
+
+def _metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+def _request_id(request: Request) -> str:
+    return request_id_of(request.scope)
+
+
 SettingsDep = Annotated[ServingSettings, Depends(_settings)]
 StoreDep = Annotated[OnlineStore, Depends(_store)]
+RecommendationsDep = Annotated[RecommendationService, Depends(_recommendations)]
+RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
+PublisherDep = Annotated[EventPublisher, Depends(_publisher)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
+RequestIdDep = Annotated[str, Depends(_request_id)]

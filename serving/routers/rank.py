@@ -1,0 +1,20 @@
+"""POST /v1/rank: rerank the storefront's candidate list for a user."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from serving.deps import MetricsDep, PublisherDep, RecommendationsDep, RequestIdDep
+from serving.responses import recommendation_response
+from serving.schemas.recommendations import RankRequest, Recommendations
+
+router = APIRouter(prefix="/v1", tags=["recommendations"])
+
+
+@router.post("/rank", response_model=Recommendations)
+async def rank(body: RankRequest, service: RecommendationsDep, metrics: MetricsDep,
+               publisher: PublisherDep, request_id: RequestIdDep) -> Response:
+    outcome = await service.rank(body.user_id, body.candidates)
+    return recommendation_response(outcome, request_id=request_id, metrics=metrics,
+                                   publisher=publisher, surface=body.surface,
+                                   user_id=body.user_id)

@@ -1,0 +1,74 @@
+"""The serving runtime: what `lifespan` opens (registry poll, producer, services) and the
+middleware every request passes. Tests may preset `app.state.model_source` (a fake registry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from agora.settings import ServingSettings
+from features.online import OnlineStore
+from serving import metrics
+from serving.edge import BodyLimitMiddleware, RequestIdMiddleware
+from serving.fallback import PopularItems
+from serving.metrics import Metrics, MetricsMiddleware
+from serving.publisher import EventPublisher
+from serving.ratelimit import RateLimitMiddleware, TokenBuckets
+from serving.recommending import RecommendationService
+from serving.registry import MlflowModelSource, ModelRegistry, ModelSource
+from serving.routers import events, items, models_admin, rank, recommendations
+from serving.signals import StoreSignals
+
+
+def install_recommendations(app: FastAPI, settings: ServingSettings) -> None:
+    """The recommendation, event and model routes, /metrics, and the middleware."""
+    for module in (recommendations, items, rank, events, models_admin, metrics):
+        app.include_router(module.router)
+    install_middleware(app, settings)
+
+
+def install_middleware(app: FastAPI, settings: ServingSettings) -> None:
+    """Outermost last: request id, metrics, CORS, rate limit, body limit."""
+    app.state.metrics = Metrics()
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimitMiddleware, buckets=TokenBuckets(
+        rate=settings.rate_limit_per_s, burst=settings.rate_limit_burst))
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST"],
+                           allow_headers=["X-API-Key", "Content-Type", "X-Request-ID"],
+                           expose_headers=["X-Request-ID", "X-Agora-Fallback", "X-Agora-Model",
+                                           "X-Agora-Variant", "Retry-After"])
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)
+
+
+@asynccontextmanager
+async def open_runtime(app: FastAPI, settings: ServingSettings,
+                       store: OnlineStore) -> AsyncIterator[None]:
+    metrics: Metrics = app.state.metrics
+    source: ModelSource = getattr(app.state, "model_source", None) or MlflowModelSource(
+        tracking_uri=settings.mlflow_uri, name=settings.model_name)
+    registry = ModelRegistry(source=source, poll_s=settings.model_poll_s,
+                             on_change=metrics.models_changed)
+    publisher = EventPublisher(bootstrap=settings.kafka_bootstrap,
+                               timeout_s=settings.publish_timeout_s,
+                               on_drop=metrics.dropped_events.inc)
+    app.state.registry = registry
+    app.state.publisher = publisher
+    app.state.recommendations = RecommendationService(
+        registry=registry, signals=StoreSignals(store=store),
+        popular=PopularItems(store=store, half_life_s=settings.trending_half_life_s,
+                             timeout_s=settings.store_timeout_s),
+        challenger_share=settings.challenger_share, store_timeout_s=settings.store_timeout_s)
+    await publisher.start()
+    await registry.start()
+    try:
+        yield
+    finally:
+        await registry.stop()
+        await publisher.stop()

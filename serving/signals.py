@@ -1,0 +1,85 @@
+"""A user's live signals from the online store: what they touched in the last minutes, what
+they already bought or consumed, and which products are out of stock.
+
+The agents write these keys (see features/); serving only reads them, each read bounded by a
+time budget so a slow or dead store degrades a request instead of failing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from features.online import OnlineStore, StoreUnavailable
+
+T = TypeVar("T")
+
+RECENT_ITEMS = 20
+
+
+class SignalsUnavailable(RuntimeError):
+    """The store did not answer within the budget."""
+
+
+class LiveSignals(Protocol):
+    async def recent_items(self, user_id: str, n: int) -> list[str]:
+        """Items the user interacted with lately, newest first."""
+        ...
+
+    async def consumed_items(self, user_id: str) -> set[str]:
+        """Items bought, played or otherwise consumed: not recommended again by default."""
+        ...
+
+    async def out_of_stock(self, items: list[str]) -> set[str]:
+        """Which of `items` are products with nothing on hand."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class UserContext:
+    history: list[str] = field(default_factory=list)
+    consumed: set[str] = field(default_factory=set)
+    degraded: str | None = None
+
+
+async def bounded(call: Awaitable[T], timeout_s: float) -> T:
+    """Await a store read within `timeout_s`; `SignalsUnavailable` otherwise."""
+    try:
+        return await asyncio.wait_for(call, timeout_s)
+    except (StoreUnavailable, TimeoutError, OSError) as exc:
+        raise SignalsUnavailable(type(exc).__name__) from exc
+
+
+async def user_context(signals: LiveSignals, user_id: str, timeout_s: float) -> UserContext:
+    """History and consumed items, or an empty context that says the store is degraded."""
+    try:
+        history, consumed = await bounded(
+            asyncio.gather(signals.recent_items(user_id, RECENT_ITEMS),
+                           signals.consumed_items(user_id)), timeout_s)
+    except SignalsUnavailable:
+        return UserContext(degraded="store-unavailable")
+    return UserContext(history=history, consumed=consumed)
+
+
+class StoreSignals:
+    """Reads the online store with the key layout of the stream agents."""
+
+    def __init__(self, *, store: OnlineStore) -> None:
+        self._store = store
+
+    async def recent_items(self, user_id: str, n: int) -> list[str]:
+        return await self._store.recent(f"user:recent:{user_id}", n)
+
+    async def consumed_items(self, user_id: str) -> set[str]:
+        return {item for item, _ in await self._store.top(f"user:consumed:{user_id}", 1000)}
+
+    async def out_of_stock(self, items: list[str]) -> set[str]:
+        products = [i for i in items if i.startswith("product:")]
+        if not products:
+            return set()
+        fields = await asyncio.gather(*(self._store.get_fields(f"inventory:{p}")
+                                        for p in products))
+        return {p for p, f in zip(products, fields, strict=True)
+                if "on_hand" in f and float(f["on_hand"]) <= 0}

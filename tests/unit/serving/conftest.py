@@ -1,0 +1,92 @@
+"""Serving tests: a real model (item-kNN on generated data) behind a fake registry source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from agora.broker import free_port
+from agora.settings import ServingSettings
+from models.catalog import build
+from models.interactions import Interactions
+from serving.app import create_app
+from serving.recommenders import Recommender
+from serving.registry import ModelMissing
+
+CATEGORIES = ("audio", "books")
+ITEMS_PER_CATEGORY = 40
+
+
+def item_ids(category: str) -> list[str]:
+    return [f"product:{category}{i}" for i in range(ITEMS_PER_CATEGORY)]
+
+
+def generated_interactions(seed: int = 7, users: int = 300) -> Interactions:
+    """Each user mostly touches one category; a few podcast episodes on the side."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(users):
+        home = CATEGORIES[u % 2]
+        for item in rng.choice(item_ids(home), size=8, replace=False):
+            rows.append((f"u{u}", str(item)))
+        other = CATEGORIES[(u + 1) % 2]
+        rows.append((f"u{u}", str(rng.choice(item_ids(other)))))
+        if u % 3 == 0:
+            rows.append((f"u{u}", f"episode:e{u % 10}"))
+    frame = pd.DataFrame(rows, columns=["user_id", "item_id"])
+    categories = {i: c for c in CATEGORIES for i in item_ids(c)}
+    return Interactions.from_frame(frame, weight_col=None, item_categories=categories)
+
+
+@pytest.fixture(scope="session")
+def knn_model() -> Recommender:
+    return build("item_knn").fit(generated_interactions())
+
+
+@pytest.fixture(scope="session")
+def popularity_model() -> Recommender:
+    return build("popularity").fit(generated_interactions(seed=9))
+
+
+@dataclass
+class FakeSource:
+    """A registry in memory: aliases point to versions, versions to models."""
+
+    name: str = "agora-recommender"
+    aliases: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, Recommender] = field(default_factory=dict)
+    loads: int = 0
+
+    def version_of(self, alias: str) -> str:
+        if alias not in self.aliases:
+            raise ModelMissing(alias)
+        return self.aliases[alias]
+
+    def load(self, version: str) -> Recommender:
+        self.loads += 1
+        return self.versions[version]
+
+
+@pytest.fixture
+def source(knn_model: Recommender) -> FakeSource:
+    return FakeSource(aliases={"champion": "1"}, versions={"1": knn_model})
+
+
+@pytest.fixture
+def settings(tmp_path) -> ServingSettings:
+    return ServingSettings(data_dir=tmp_path, kafka_bootstrap=f"127.0.0.1:{free_port()}",
+                           model_poll_s=3600, redis_url=None)
+
+
+@pytest.fixture
+def client(settings: ServingSettings, source: FakeSource) -> Iterator[TestClient]:
+    app = create_app(settings)
+    app.state.model_source = source
+    with TestClient(app) as c:
+        c.post("/v1/models/reload")
+        yield c
