@@ -1,6 +1,7 @@
 """MLflow: where runs go, and how every run records its provenance.
 
-Default backend: SQLite under `<AGORA_DATA_DIR or ./var>/mlflow/`, artifacts next to it.
+Default backend: SQLite at `<AGORA_DATA_DIR or ./var>/mlflow.db` (where serving looks too),
+artifacts in `<data dir>/mlflow-artifacts`.
 `AGORA_MLFLOW_TRACKING_URI` points elsewhere (an MLflow server in production). Nothing
 connects at import time: `configure()` is called by the jobs that log.
 """
@@ -29,7 +30,7 @@ def tracking_uri() -> str:
     uri = os.environ.get("AGORA_MLFLOW_TRACKING_URI")
     if uri:
         return uri
-    folder = data_dir().resolve() / "mlflow"
+    folder = data_dir().resolve()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'mlflow.db'}"
 
@@ -45,7 +46,7 @@ def configure(experiment: str) -> str:
         return str(found.experiment_id)
     location = None
     if uri.startswith("sqlite:"):
-        location = (Path(uri.removeprefix("sqlite:///")).parent / "artifacts").as_uri()
+        location = (Path(uri.removeprefix("sqlite:///")).parent / "mlflow-artifacts").as_uri()
     experiment_id = mlflow.create_experiment(experiment, artifact_location=location)
     mlflow.set_experiment(experiment_id=experiment_id)
     return str(experiment_id)

@@ -47,7 +47,7 @@ def test_train_registers_and_promotes_only_when_better(tmp_path: Path, mlflow_ho
     out = model.predict(pd.DataFrame({"user_id": ["u1", "stranger"], "k": [3, 3]}))
     assert list(out.columns) == ["user_id", "item_id", "score", "rank"]
     assert len(out) == 6
-    assert (mlflow_home / "mlflow" / "mlflow.db").exists()
+    assert (mlflow_home / "mlflow.db").exists()
 
 
 def test_health_model_is_registered_with_card_plot_and_factors(mlflow_home: Path) -> None:
