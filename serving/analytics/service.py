@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from features.online import StoreUnavailable
@@ -23,10 +24,12 @@ class LagSource(Protocol):
 
 class LiveAnalytics:
     def __init__(self, *, source: AnalyticsSource, acks: AlertAcks, lag: LagSource | None,
+                 models: Callable[[], list[dict[str, Any]] | None] = lambda: None,
                  cache_s: float = 0.5) -> None:
         self._source = source
         self._acks = acks
         self._lag = lag
+        self._models = models
         self._cache_s = cache_s
         self._cached: dict[str, Any] | None = None
         self._cached_at = -float("inf")
@@ -55,8 +58,10 @@ class LiveAnalytics:
                 mark_acknowledged(out["low_stock"], await self._acks.all())
         reading = await self._lag.read() if self._lag is not None else None
         out["consumer_lag"] = reading.as_json() if reading is not None else None
-        if out["consumer_lag"] is None:
-            out["missing"].append("consumer_lag")
+        out["models_in_service"] = self._models()
+        for name in ("consumer_lag", "models_in_service"):
+            if out[name] is None:
+                out["missing"].append(name)
         return out
 
     async def acknowledge(self, product_id: str) -> float | None:

@@ -16,6 +16,7 @@ from contracts.topics import SOURCE_TOPICS
 from features.online import StoreUnavailable
 from serving.analytics.acks import AlertAcks
 from serving.analytics.lag import ConsumerLag
+from serving.analytics.models import models_in_service
 from serving.analytics.service import LiveAnalytics
 from serving.analytics.source import TrendingCountsAnalytics
 
@@ -39,6 +40,7 @@ def _live(request: Request) -> LiveAnalytics:
             lag=ConsumerLag(bootstrap=settings.kafka_bootstrap,
                             group=settings.worker_app_id,
                             topics=SOURCE_TOPICS),
+            models=lambda: models_in_service(getattr(state, "registry", None)),
         )
         state.live_analytics = live
     return live

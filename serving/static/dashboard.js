@@ -82,7 +82,7 @@ function renderTiles(o) {
       el("div", { class: `delta ${cls}` }, text));
     if (key === "events_per_s") {
       tile.append(el("div", { class: "sub" }, ...DOMAINS.filter((d) => o.events_per_s[d]).map((d) =>
-        el("span", { style: "margin-right:0.8rem" }, el("span", { class: "swatch", style: `background:${COLORS[d]}` }),
+        el("span", {}, el("span", { class: "swatch", style: `background:${COLORS[d]}` }),
           `${d} ${FMT.rate(o.events_per_s[d].value)}`))));
     }
     return tile;
@@ -178,8 +178,11 @@ function renderModels(o) {
   const rows = o.ctr || [];
   const inService = o.models_in_service;
   const head = inService && inService.length
-    ? el("div", { class: "sub" }, "in service: ", ...inService.map((m) => el("b", { style: "margin-right:0.8rem" }, `${m.name} @${m.alias}${m.version ? " v" + m.version : ""}`)))
-    : null;
+    ? el("div", { class: "in-service", "data-testid": "in-service" }, ...inService.map((m) => el("div", {},
+      el("span", { class: "alias" }, m.alias), " ",
+      m.name ? el("b", {}, `${m.name} v${m.version}`) : el("span", { class: "dim" }, "none"),
+      m.status && m.status !== "ok" ? el("span", { class: "dim" }, ` · ${m.status}`) : "")))
+    : empty(inService ? "no model in service yet" : "model registry not available");
   if (!rows.length) return box.replaceChildren(...[head, empty(o.ctr ? "no recommendation served yet" : "click-through not available yet")].filter(Boolean));
   box.replaceChildren(...[head, el("table", {},
     el("thead", {}, el("tr", {}, el("th", {}, "model"), el("th", {}, "variant"), el("th", { class: "num" }, "served"),
