@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,14 @@ class CommonSettings(BaseSettings):
         default=None, description="Parquet lake (default <data_dir>/lake)."
     )
     log_level: str = "INFO"
+    database_url: str = Field(
+        default="", description="The core's database (default sqlite file <data_dir>/core.db).")
+
+    @model_validator(mode="after")
+    def _default_database(self) -> CommonSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'core.db'}"
+        return self
 
     @field_validator("redis_url")
     @classmethod
@@ -77,10 +85,34 @@ class ServingSettings(CommonSettings):
     events_max_batch: int = Field(default=500, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
     publish_timeout_s: float = Field(default=10.0, gt=0)
+    # the transactional core (docs/core.md)
+    admin_api_key: SecretStr | None = Field(
+        default=None, description="A key with every scope; further keys live hashed in the DB.")
+    database_pool_size: int = Field(default=20, ge=1)
+    api_key_cache_s: float = Field(default=30.0, ge=0)
+
+    @field_validator("admin_api_key")
+    @classmethod
+    def _no_placeholder_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        raw = value.get_secret_value()
+        if len(raw) < 16 or raw.lower() in {"changeme", "changethis", "secret", "admin"}:
+            raise ValueError("AGORA_ADMIN_API_KEY must be a real secret of 16+ characters")
+        return value
 
     @property
     def mlflow_uri(self) -> str:
         return self.mlflow_tracking_uri or f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
+
+
+class RelaySettings(CommonSettings):
+    """`agora relay`: the outbox relay of the core."""
+
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_shards_per_claim: int = Field(default=4, ge=1)
+    relay_delivery_timeout_s: float = Field(default=10.0, gt=0)
+    relay_backoff_max_s: float = Field(default=5.0, gt=0)
 
 
 class SimulatorSettings(CommonSettings):
