@@ -12,11 +12,16 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from contracts import Domain
+from features.inventory import inventory_key
 from features.online import OnlineStore, StoreUnavailable
+from features.users import RecentInteraction, recent_interactions
 
 T = TypeVar("T")
 
 RECENT_ITEMS = 20
+# Interactions that mean the user has the item: not recommended again by default.
+CONSUMED_EVENTS = frozenset({"order_placed", "episode_played"})
 
 
 class SignalsUnavailable(RuntimeError):
@@ -64,22 +69,30 @@ async def user_context(signals: LiveSignals, user_id: str, timeout_s: float) -> 
 
 
 class StoreSignals:
-    """Reads the online store with the key layout of the stream agents."""
+    """Reads the keys the stream agents write (`features.users`, `features.inventory`)."""
 
     def __init__(self, *, store: OnlineStore) -> None:
         self._store = store
 
+    async def _recent(self, user_id: str) -> list[RecentInteraction]:
+        per_domain = await asyncio.gather(*(recent_interactions(self._store, user_id, d.value)
+                                            for d in Domain))
+        merged = [r for rows in per_domain for r in rows]
+        merged.sort(key=lambda r: r.ts, reverse=True)
+        return merged
+
     async def recent_items(self, user_id: str, n: int) -> list[str]:
-        return await self._store.recent(f"user:recent:{user_id}", n)
+        return list(dict.fromkeys(r.item_id for r in await self._recent(user_id)))[:n]
 
     async def consumed_items(self, user_id: str) -> set[str]:
-        return {item for item, _ in await self._store.top(f"user:consumed:{user_id}", 1000)}
+        return {r.item_id for r in await self._recent(user_id)
+                if r.event_type in CONSUMED_EVENTS}
 
     async def out_of_stock(self, items: list[str]) -> set[str]:
         products = [i for i in items if i.startswith("product:")]
         if not products:
             return set()
-        fields = await asyncio.gather(*(self._store.get_fields(f"inventory:{p}")
-                                        for p in products))
-        return {p for p, f in zip(products, fields, strict=True)
+        rows = await self._store.get_many(
+            [inventory_key(p.removeprefix("product:")) for p in products])
+        return {p for p, f in zip(products, rows, strict=True)
                 if "on_hand" in f and float(f["on_hand"]) <= 0}

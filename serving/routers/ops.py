@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 
 from agora.broker import wait_for_metadata
 from features.online import StoreUnavailable
-from serving.deps import SettingsDep, StoreDep
+from serving.deps import PublisherDep, RegistryDep, SettingsDep, StoreDep
+from serving.readiness import degraded_parts
 
 router = APIRouter(tags=["ops"])
 
@@ -21,8 +22,13 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(store: StoreDep, settings: SettingsDep) -> JSONResponse:
-    """Whether the broker and the online store answer; 503 names what does not."""
+async def readyz(store: StoreDep, settings: SettingsDep, registry: RegistryDep,
+                 publisher: PublisherDep) -> JSONResponse:
+    """Whether the broker and the online store answer; 503 names what does not.
+
+    `degraded` lists what still answers but worse: no model in service (popular fallback),
+    a challenger that failed to load, a producer that is not connected.
+    """
     checks: dict[str, str] = {}
     try:
         await asyncio.wait_for(store.ping(), settings.readiness_timeout_s)
@@ -35,5 +41,8 @@ async def readyz(store: StoreDep, settings: SettingsDep) -> JSONResponse:
     except TimeoutError as exc:
         checks["broker"] = f"unavailable: {exc}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "degraded", "checks": checks},
+    degraded = degraded_parts(registry, publisher)
+    return JSONResponse({"status": "ready" if ready and not degraded else "degraded",
+                         "checks": checks, "degraded": degraded,
+                         "models": registry.status},
                         status_code=200 if ready else 503)
