@@ -9,11 +9,13 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from contracts.topics import SOURCE_TOPICS
 from features.online import StoreUnavailable
+from serving.analytics import exposition
 from serving.analytics.acks import AlertAcks
 from serving.analytics.lag import ConsumerLag
 from serving.analytics.models import models_in_service
@@ -53,6 +55,12 @@ LiveDep = Annotated[LiveAnalytics, Depends(_live)]
 async def get_overview(live: LiveDep) -> dict[str, Any]:
     """Every live figure with its previous-period value; `missing` names what is not known yet."""
     return await live.overview()
+
+
+@router.get("/metrics", response_class=Response)
+async def get_analytics_metrics(live: LiveDep) -> Response:
+    """The overview's figures as Prometheus gauges (scraped for Grafana)."""
+    return Response(exposition.render(await live.overview()), media_type=CONTENT_TYPE_LATEST)
 
 
 def _frame(event: str, data: Any) -> bytes:

@@ -53,7 +53,8 @@ def test_the_rules_cover_lag_dead_letters_errors_and_latency() -> None:
 
 def test_prometheus_scrapes_the_api_and_the_worker_of_compose() -> None:
     config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
-    targets = {job["job_name"]: job["static_configs"][0]["targets"]
-               for job in config["scrape_configs"]}
-    assert targets["agora-api"] == ["api:8000"]
-    assert targets["agora-worker"] == ["worker:6066"]
+    jobs = {job["job_name"]: (job["static_configs"][0]["targets"], job.get("metrics_path"))
+            for job in config["scrape_configs"]}
+    assert jobs["agora-api"] == (["api:8000"], "/metrics")
+    assert jobs["agora-analytics"] == (["api:8000"], "/v1/analytics/metrics")
+    assert jobs["agora-worker"] == (["worker:6066"], "/metrics")
