@@ -1,12 +1,50 @@
-"""The Faust application: built by `create_app(settings)`, never at import time."""
+"""The Faust application: built by `create_app(settings)`, never at import time.
+
+One agent per bounded context, each consuming its own topic in batches (`agents.pipeline`).
+Worker metrics are served at `/metrics` on the Faust web port.
+"""
 
 from __future__ import annotations
 
-import faust
+import asyncio
+import logging
+from typing import Any
 
-from agents.trending import agent as trending
+import faust
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from agents.commerce.agent import CommerceContext
+from agents.community.agent import CommunityContext
+from agents.community.moderation import load_scorer
+from agents.context import Context
+from agents.identity.agent import IdentityContext
+from agents.lake.spool import LakeSpool
+from agents.metrics import WorkerMetrics
+from agents.pipeline import Pipeline
+from agents.podcast.agent import PodcastContext
+from agents.recommendation.agent import RecommendationContext
 from agora.settings import WorkerSettings
+from contracts.topics import Topic
 from features.online import OnlineStore, open_store
+
+log = logging.getLogger(__name__)
+
+
+def contexts(settings: WorkerSettings) -> dict[str, Context]:
+    """Each source topic and the context that consumes it."""
+    return {
+        Topic.commerce: CommerceContext(
+            once_ttl_s=settings.once_ttl_s, cover_days=settings.low_stock_cover_days,
+            min_units=settings.low_stock_min_units, thresholds=settings.low_stock_thresholds),
+        Topic.community: CommunityContext(
+            half_life_s=settings.hot_half_life_s, reporters=settings.moderation_reporters,
+            posts_per_minute=settings.moderation_posts_per_minute,
+            scorer=load_scorer(settings.moderation_scorer),
+            text_threshold=settings.moderation_text_threshold),
+        Topic.podcast: PodcastContext(once_ttl_s=settings.once_ttl_s),
+        Topic.identity: IdentityContext(),
+        Topic.recommendation: RecommendationContext(),
+    }
 
 
 def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) -> faust.App:
@@ -22,6 +60,7 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
         broker_session_timeout=6.0,
         broker_heartbeat_interval=1.0,
         broker_rebalance_timeout=12.0,
+        broker_commit_interval=1.0,
         producer_linger=0.005,
         stream_wait_empty=False,
         web_enabled=True,
@@ -29,7 +68,60 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
         web_bind="127.0.0.1",
     )
     online = store or open_store(settings.online_store_url)
-    trending.register(app, store=online, settings=settings)
+    metrics = WorkerMetrics()
+    spool = (LakeSpool(lake_root=settings.lake, max_bytes=settings.lake_flush_bytes,
+                       max_age_s=settings.lake_flush_s) if settings.lake_enabled else None)
+    raw = {"key_serializer": "raw", "value_serializer": "raw"}
+    dlq = app.topic(Topic.dead_letter, **raw)
+    derived = {t: app.topic(t, **raw) for t in (Topic.inventory_alerts, Topic.moderation_flags)}
+    by_topic = contexts(settings)
+    for topic, ctx in by_topic.items():
+        pipeline = Pipeline(context=ctx, store=online, spool=spool, metrics=metrics, dlq=dlq,
+                            topics=derived, half_life_s=settings.trending_half_life_s)
+        source = app.topic(topic, key_type=bytes, value_type=bytes, **raw)
+
+        async def consume(stream: faust.StreamT[Any], pipeline: Pipeline = pipeline) -> None:
+            await pipeline.run(stream, max_=settings.worker_batch_max,
+                               within=settings.worker_batch_within_s)
+
+        consume.__name__ = ctx.name
+        app.agent(source, name=ctx.name)(consume)
+
+    @app.page("/metrics")
+    async def metrics_page(web: Any, request: Any) -> Any:
+        return web.bytes(generate_latest(metrics.registry),
+                         content_type=CONTENT_TYPE_LATEST.split(";")[0] + "; version=0.0.4")
+
+    @app.timer(interval=5.0)
+    async def gauges() -> None:
+        consumer = app.consumer
+        for tp in consumer.assignment():
+            try:
+                high = consumer.highwater(tp)
+                pos = await consumer.position(tp)
+            except Exception:
+                continue
+            if high is not None and pos is not None:
+                metrics.lag.labels(tp.topic, str(tp.partition)).set(max(0, high - pos))
+        for ctx in by_topic.values():
+            for attr in ("posts", "served"):
+                if hasattr(ctx, attr):
+                    metrics.state.labels(f"{ctx.name}.{attr}").set(len(getattr(ctx, attr)))
+        if spool is not None:
+            metrics.state.labels("lake.spool_bytes").set(spool.pending_bytes)
+
+    if spool is not None:
+        first = True
+
+        @app.timer(interval=min(1.0, settings.lake_flush_s))
+        async def lake_flush() -> None:
+            nonlocal first
+            segments = spool.orphans() if first else []
+            first = False
+            if spool.due() and (segment := spool.rotate()) is not None:
+                segments.append(segment)
+            for segment in segments:
+                metrics.lake_files.inc(await asyncio.to_thread(spool.convert, segment))
     return app
 
 

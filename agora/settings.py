@@ -60,6 +60,19 @@ class WorkerSettings(CommonSettings):
     worker_batch_within_s: float = Field(default=0.1, gt=0)
     topic_partitions: int = Field(default=4, ge=1)
     trending_half_life_s: float = Field(default=900.0, gt=0)
+    hot_half_life_s: float = Field(default=6 * 3600.0, gt=0)
+    once_ttl_s: float = Field(default=86_400.0, gt=0,
+                              description="How long event ids of exact state are remembered.")
+    lake_flush_s: float = Field(default=60.0, gt=0)
+    lake_flush_bytes: int = Field(default=64 << 20, gt=0)
+    lake_enabled: bool = True
+    low_stock_cover_days: float = Field(default=3.0, gt=0)
+    low_stock_min_units: int = Field(default=5, ge=0)
+    low_stock_thresholds: dict[str, float] = Field(default_factory=dict)
+    moderation_reporters: int = Field(default=3, ge=1)
+    moderation_posts_per_minute: int = Field(default=5, ge=1)
+    moderation_text_threshold: float = Field(default=0.6, gt=0)
+    moderation_scorer: str = "agents.community.moderation:heuristic_scorer"
 
 
 class ServingSettings(CommonSettings):

@@ -16,10 +16,13 @@ from contracts import Domain, item_domain, item_of
 from features.online import IncrScores, WriteBatch
 from features.trending import (
     COUNTS_TTL_S,
+    HOP_S,
+    HOPPING_TTL_S,
     MINUTE_S,
     TRENDING_TTL_S,
     decay_factor,
     epoch_of,
+    hop_key,
     minute_key,
     trending_key,
 )
@@ -37,7 +40,6 @@ INTERACTION_WEIGHTS: dict[str, float] = {
     "episode_played": 1.0,
     "show_subscribed": 3.0,
 }
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,10 @@ def trending_writes(batch: Iterable[Interaction], *, half_life_s: float) -> Writ
     """Aggregate a batch in memory first: one increment per (key, item), not per event."""
     counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     scores: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    hops: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for it in batch:
         counts[minute_key(it.domain, int(it.ts // MINUTE_S))][it.item_id] += 1.0
+        hops[hop_key(it.domain, int(it.ts // HOP_S))][it.item_id] += 1.0
         epoch = epoch_of(it.ts)
         for e in (epoch, epoch + 1):
             scores[trending_key(it.domain, e)][it.item_id] += it.weight * decay_factor(
@@ -76,6 +80,8 @@ def trending_writes(batch: Iterable[Interaction], *, half_life_s: float) -> Writ
     out = WriteBatch()
     for key, deltas in counts.items():
         out.add(IncrScores(key=key, deltas=dict(deltas), ttl_s=COUNTS_TTL_S))
+    for key, deltas in hops.items():
+        out.add(IncrScores(key=key, deltas=dict(deltas), ttl_s=HOPPING_TTL_S))
     for key, deltas in scores.items():
         out.add(IncrScores(key=key, deltas=dict(deltas), ttl_s=TRENDING_TTL_S))
     return out

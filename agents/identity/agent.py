@@ -1,0 +1,34 @@
+"""The identity context: registrations and profile updates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from agents.activity.logic import counter_writes
+from agents.context import PlainContext
+from features import kpis as k
+from features.buckets import minute_of
+from features.online import SetMissing, WriteBatch
+
+
+def identity_writes(events: Sequence[Any], batch: WriteBatch) -> None:
+    counts: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for ev in events:
+        ts = ev.occurred_at.timestamp()
+        if ev.event_type == "user_registered":
+            counts[minute_of(ts)][k.REGISTRATIONS] += 1
+            if ev.user_id:
+                batch.add(SetMissing(key=f"user:{ev.user_id}", values={
+                    "registered_at": ts, "country": ev.country, "channel": ev.channel}))
+        else:
+            counts[minute_of(ts)][k.PROFILE_UPDATES] += 1
+    counter_writes(counts, batch)
+
+
+class IdentityContext(PlainContext):
+    name = "identity"
+
+    def writes(self, events: Sequence[Any], batch: WriteBatch) -> None:
+        identity_writes(events, batch)

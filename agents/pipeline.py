@@ -1,0 +1,132 @@
+"""The batch loop every context agent runs.
+
+Per batch of up to `worker_batch_max` messages: parse each event (bad ones become dead
+letters), let the context and the shared activity logic aggregate the batch in memory, spool
+the valid events for the lake, apply everything to the online store in one round trip, then
+make read-after-write decisions (alerts, flags). Faust acknowledges the batch only when this
+body returns, so nothing is acked before the store write, the spool append and the delivery
+of the dead letters and derived messages. Unexpected errors dead-letter the batch; the agent
+keeps going. Store outages block the partition (retry with back-off) instead of losing data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from agents.activity.logic import activity_writes, counter_writes
+from agents.context import Context
+from agents.deadletter import dead_letter
+from agents.lake.spool import LakeSpool
+from agents.metrics import WorkerMetrics
+from agents.trending.logic import interactions, trending_writes
+from contracts import EventError, parse_event
+from features import kpis as k
+from features.buckets import minute_of
+from features.online import OnlineStore, StoreUnavailable, WriteBatch
+
+log = logging.getLogger(__name__)
+
+
+async def apply_with_retry(store: OnlineStore, batch: WriteBatch,
+                           metrics: WorkerMetrics | None = None) -> None:
+    """Block the partition until the store takes the batch: the events are not acked before."""
+    delay = 0.1
+    while True:
+        try:
+            await store.apply(batch)
+            return
+        except StoreUnavailable as exc:
+            if metrics is not None:
+                metrics.store_retries.inc()
+            log.warning("online store unavailable, retrying in %.1fs: %s", delay, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+@dataclass(kw_only=True)
+class Pipeline:
+    context: Context
+    store: OnlineStore
+    spool: LakeSpool | None
+    metrics: WorkerMetrics
+    dlq: Any  # faust TopicT of the dead letters
+    topics: dict[str, Any]  # derived topics by name
+    half_life_s: float
+
+    async def run(self, stream: faust.StreamT[Any], *, max_: int, within: float) -> None:
+        async for events in stream.take_events(max_, within=within):
+            await self.process(events)
+
+    async def process(self, events: Sequence[Any]) -> None:
+        started = time.perf_counter()
+        name = self.context.name
+        valid: list[Any] = []
+        raws: list[bytes] = []
+        msgs: list[Any] = []
+        pending: list[Awaitable[Any]] = []
+        for ev in events:
+            msg = ev.message
+            try:
+                valid.append(parse_event(msg.value))
+                raws.append(msg.value)
+                msgs.append(msg)
+            except EventError as exc:
+                pending.append(await self._dead(msg, str(exc), exc.field))
+        batch = WriteBatch()
+        try:
+            await self.context.prepare(valid, self.store)
+            activity_writes(valid, domain=name, batch=batch)
+            self.context.writes(valid, batch)
+            for w in trending_writes(interactions(valid), half_life_s=self.half_life_s).writes:
+                batch.add(w)
+        except Exception as exc:  # a bug must not stop the stream: dead-letter the batch
+            log.exception("agent %s failed on a batch of %d events", name, len(valid))
+            batch = WriteBatch()
+            for msg in msgs:
+                pending.append(await self._dead(msg, f"processing failed: {exc!r}", "processing"))
+            valid, raws = [], []
+        dead = len(events) - len(valid)
+        if dead:
+            counter_writes({minute_of(time.time()): {k.DEAD_LETTERS: float(dead)}}, batch)
+        if self.spool is not None and raws:
+            self.spool.append(raws)
+        await apply_with_retry(self.store, batch, self.metrics)
+        done = time.time()
+        if valid:
+            pending += await self._after(valid, done)
+        for fut in pending:
+            await fut
+        self.metrics.events.labels(name, "ok").inc(len(valid))
+        if dead:
+            self.metrics.events.labels(name, "dead_letter").inc(dead)
+        self.metrics.processing.labels(name).observe(time.perf_counter() - started)
+        fresh = self.metrics.freshness.labels(name)
+        for ev in events[:: max(1, len(events) // 20)]:
+            fresh.observe(max(0.0, done - ev.message.timestamp))
+
+    async def _after(self, valid: list[Any], now: float) -> list[Awaitable[Any]]:
+        try:
+            extra, outbound = await self.context.after(valid, self.store, now)
+        except StoreUnavailable as exc:
+            log.warning("agent %s: skipped threshold checks, store unavailable: %s",
+                        self.context.name, exc)
+            return []
+        await apply_with_retry(self.store, extra, self.metrics)
+        futs = []
+        for o in outbound:
+            futs.append(await self.topics[o.topic].send(key=o.key, value=o.value))
+            self.metrics.outbound.labels(o.topic).inc()
+        return futs
+
+    async def _dead(self, msg: Any, error: str, field: str) -> Awaitable[Any]:
+        self.metrics.dead_letters.labels(self.context.name, field).inc()
+        return await self.dlq.send(key=msg.key, value=dead_letter(
+            raw=msg.value, error=error, field=field, topic=msg.topic,
+            partition=msg.partition, offset=msg.offset, key=msg.key))  # type: ignore[no-any-return]
