@@ -57,6 +57,38 @@ def _demo(args: argparse.Namespace) -> int:
                     seed=args.seed)
 
 
+def _relay(args: argparse.Namespace) -> int:
+    from agora.settings import RelaySettings
+    from core.entrypoints.relay import run_relay
+
+    s = RelaySettings()
+    return run_relay(database_url=s.database_url, bootstrap=s.kafka_bootstrap,
+                     batch_size=s.relay_batch_size, shards_per_claim=s.relay_shards_per_claim,
+                     delivery_timeout_s=s.relay_delivery_timeout_s,
+                     backoff_max_s=s.relay_backoff_max_s)
+
+
+def _db(args: argparse.Namespace) -> int:
+    from agora.settings import CommonSettings
+    from core.migrations import upgrade
+
+    url = CommonSettings().database_url
+    if args.db_command == "upgrade":
+        upgrade(url, args.revision)
+        print(f"db: upgraded to {args.revision}", flush=True)
+        return 0
+    from core.bootstrap import bootstrap_database
+    from core.service_layer.commands import IssueApiKey
+
+    bus, close = bootstrap_database(database_url=url, pool_size=1)
+    try:
+        issued = bus.handle(IssueApiKey(name=args.name, scopes=tuple(args.scopes.split(","))))
+    finally:
+        close()
+    print(issued["key"], flush=True)  # shown once; the database keeps only its hash
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agora", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=300.0)
     p.add_argument("--seed", type=int, default=42)
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("relay", help="publish the core's outbox to Kafka")
+    p.set_defaults(func=_relay)
+
+    p = sub.add_parser("db", help="the core's database")
+    db = p.add_subparsers(dest="db_command", required=True)
+    q = db.add_parser("upgrade", help="run the migrations")
+    q.add_argument("revision", nargs="?", default="head")
+    q.set_defaults(func=_db)
+    q = db.add_parser("issue-key", help="issue an API key with scopes; prints it once")
+    q.add_argument("--name", required=True)
+    q.add_argument("--scopes", required=True, help="comma-separated: catalog:write,orders:write")
+    q.set_defaults(func=_db)
     return parser
 
 
