@@ -19,7 +19,8 @@ P_CART_AFTER_VIEWS = 0.25
 P_CHECKOUT_AFTER_CART = 0.55
 P_ORDER_AFTER_CHECKOUT = 0.70
 P_PAYMENT_FAILS = 0.06
-DOMAIN_MIX = (("commerce", 0.62), ("community", 0.2), ("podcast", 0.15), ("identity", 0.03))
+DOMAIN_MIX = (("commerce", 0.57), ("community", 0.2), ("podcast", 0.15), ("identity", 0.03),
+              ("recommendation", 0.05))
 
 
 @dataclass
@@ -107,12 +108,41 @@ class Traffic:
         yield self._env(s, "payment_succeeded", order_id=order_id, amount=total, method=method,
                         reason=None)
         for line in lines:
-            yield self._env(s, "inventory_adjusted", product_id=line["product_id"],
-                            delta=-line["quantity"], reason="sale", on_hand=r.randint(0, 200))
+            yield from self._stock_move(s, line["product_id"], -line["quantity"], "sale")
         if r.random() < 0.1:
             pid, _ = cart[0]
             yield self._env(s, "review_posted", product_id=pid, rating=r.choice((3, 4, 4, 5, 5)),
                             text="great value")
+
+    def _stock_move(self, s: Session, pid: str, delta: int, reason: str) -> Iterator[Event]:
+        """Inventory events consistent with each other: on_hand is the running sum of deltas."""
+        stock = self.world.stock
+        if pid not in stock:
+            stock[pid] = self.rng.randint(20, 120)
+            yield self._env(s, "inventory_adjusted", product_id=pid, delta=stock[pid],
+                            reason="restock", on_hand=stock[pid])
+        delta = max(delta, -stock[pid])
+        if delta:
+            stock[pid] += delta
+            yield self._env(s, "inventory_adjusted", product_id=pid, delta=delta, reason=reason,
+                            on_hand=stock[pid])
+        if stock[pid] < 5 and self.rng.random() < 0.5:
+            refill = self.rng.randint(40, 150)
+            stock[pid] += refill
+            yield self._env(s, "inventory_adjusted", product_id=pid, delta=refill,
+                            reason="restock", on_hand=stock[pid])
+
+    def _recommendation(self, s: Session) -> Iterator[Event]:
+        r, w = self.rng, self.world
+        request_id = f"r{self._uuid()[:16]}"
+        variant = "challenger" if r.random() < 0.2 else "champion"
+        items = [f"product:{w.product()[0]}" for _ in range(10)]
+        yield self._env(s, "recommendation_served", request_id=request_id, surface="home",
+                        items=items, model="hybrid" if variant == "champion" else "ease",
+                        variant=variant)
+        if r.random() < (0.12 if variant == "champion" else 0.09):
+            yield self._env(s, "recommendation_clicked", request_id=request_id,
+                            item_id=r.choice(items))
 
     def _community(self, s: Session) -> Iterator[Event]:
         r, w = self.rng, self.world
@@ -139,6 +169,12 @@ class Traffic:
 
     def _podcast(self, s: Session) -> Iterator[Event]:
         r, w = self.rng, self.world
+        if r.random() < 0.01:
+            eid, show, duration = w.episode()
+            yield self._env(s, "episode_published", episode_id=f"{eid}-new{self._seq}",
+                            show_id=show, title=w.title(), description="A new episode.",
+                            duration_s=duration, tags=["beer"])
+            self._seq += 1
         for _ in range(1 + int(r.expovariate(0.8))):
             eid, show, duration = w.episode()
             # About 40% of plays reach the end; the rest stop somewhere along the way.

@@ -38,6 +38,7 @@ class World:
     products: list[tuple[str, str, float]] = field(init=False)  # id, category, price
     episodes: list[tuple[str, str, float]] = field(init=False)  # id, show, duration
     posts: list[str] = field(init=False)
+    stock: dict[str, int] = field(default_factory=dict)  # on-hand per product
 
     def __post_init__(self) -> None:
         r = self.rng
