@@ -19,7 +19,11 @@ _SCALARS = {
     "moderation_queue": ("agora_analytics_moderation_queue", "Flagged content awaiting review."),
     "listen_through": ("agora_analytics_listen_through_ratio",
                        "Podcast listen-through (share of an episode played)."),
-    "dead_letters": ("agora_analytics_dead_letters", "Dead-lettered events in the period."),
+    "dead_letters": ("agora_analytics_dead_letters_per_minute", "Events dead-lettered per minute."),
+    "aov": ("agora_analytics_average_order_value", "Average order value."),
+    "payment_failure_rate": ("agora_analytics_payment_failure_ratio", "Failed payments' share."),
+    "cart_abandonment": ("agora_analytics_cart_abandonment_ratio",
+                         "Carts without a purchase, share of sessions with a cart."),
 }
 
 

@@ -1,4 +1,4 @@
-"""The overview the API serves: the reader's figures, normalized, plus lag and alert acks.
+"""The overview the API serves: the reader's figures, normalized, plus lag and models.
 
 One instance per app; its result is shared for `cache_s`, so every open dashboard costs the
 store one read per push interval, not one each.
@@ -7,14 +7,12 @@ store one read per push interval, not one each.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from features.online import StoreUnavailable
-from serving.analytics.acks import AlertAcks
-from serving.analytics.overview import mark_acknowledged, normalize
+from serving.analytics.overview import normalize
 from serving.analytics.source import AnalyticsSource
 
 
@@ -23,11 +21,10 @@ class LagSource(Protocol):
 
 
 class LiveAnalytics:
-    def __init__(self, *, source: AnalyticsSource, acks: AlertAcks, lag: LagSource | None,
+    def __init__(self, *, source: AnalyticsSource, lag: LagSource | None,
                  models: Callable[[], list[dict[str, Any]] | None] = lambda: None,
                  cache_s: float = 0.5) -> None:
         self._source = source
-        self._acks = acks
         self._lag = lag
         self._models = models
         self._cache_s = cache_s
@@ -53,9 +50,6 @@ class LiveAnalytics:
             raw, error = {}, f"online store unavailable: {exc}"
         out = normalize(raw, now=now)
         out["error"] = error
-        if out["low_stock"]:
-            with contextlib.suppress(StoreUnavailable):
-                mark_acknowledged(out["low_stock"], await self._acks.all())
         reading = await self._lag.read() if self._lag is not None else None
         out["consumer_lag"] = reading.as_json() if reading is not None else None
         out["models_in_service"] = self._models()
@@ -71,7 +65,7 @@ class LiveAnalytics:
         if product_id not in alerts:
             return None
         at = time.time()
-        await self._acks.acknowledge(product_id, at)
+        await self._source.acknowledge_low_stock(product_id, at)
         async with self._lock:
             self._cached = None
             self._cached_at = -float("inf")

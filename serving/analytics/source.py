@@ -1,6 +1,7 @@
 """Where the dashboard's figures come from: one small interface, and the reader behind it.
 
-`AnalyticsSource.overview(now)` returns the raw analytics of the stream agents; `normalize`
+`AnalyticsSource.overview(now)` returns the stream agents' raw analytics
+(`features.analytics.read_overview`, plus trending per domain); `normalize`
 (serving.analytics.overview) turns it into the page's stable shape. Tests pass a fake.
 """
 
@@ -9,10 +10,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from contracts import Domain
+from features.analytics import read_overview
+from features.inventory import acknowledge_low_stock
 from features.online import OnlineStore
-from features.trending import minute_key, sliding_buckets
-
-_MAX_ITEMS = 100_000
+from features.trending import Window, read_trending
 
 
 class AnalyticsSource(Protocol):
@@ -20,32 +21,28 @@ class AnalyticsSource(Protocol):
         """Every live figure at `now`, each with its previous-period value."""
         ...
 
+    async def acknowledge_low_stock(self, product_id: str, now: float) -> None:
+        """Ops saw the product's low-stock alert (it stays open until a restock)."""
+        ...
 
-class TrendingCountsAnalytics:
-    """Interim reader over the walking skeleton's per-minute item counters.
 
-    It knows only interactions per second by domain and the trending lists; every other
-    figure is reported missing until the stream agents' `features.analytics` lands.
-    """
+class StoreAnalytics:
+    """The stream agents' counters in the online store."""
 
-    def __init__(self, *, store: OnlineStore, k: int = 5) -> None:
+    def __init__(self, *, store: OnlineStore, half_life_s: float, k: int = 5) -> None:
         self._store = store
+        self._half_life_s = half_life_s
         self._k = k
 
-    async def _per_second(self, domain: str, now: float) -> float:
-        minutes, weights = sliding_buckets(1, now)
-        rows = await self._store.top_union([minute_key(domain, m) for m in minutes],
-                                           _MAX_ITEMS, weights)
-        return sum(score for _, score in rows) / 60.0
-
     async def overview(self, now: float) -> dict[str, Any]:
-        rates: dict[str, dict[str, float]] = {}
-        trending: dict[str, list[dict[str, Any]]] = {}
-        for domain in Domain:
-            rates[domain] = {"value": await self._per_second(domain, now),
-                             "previous": await self._per_second(domain, now - 60.0)}
-            minutes, weights = sliding_buckets(5, now)
-            rows = await self._store.top_union([minute_key(domain, m) for m in minutes],
-                                               self._k, weights)
-            trending[domain] = [{"item_id": item, "score": score} for item, score in rows]
-        return {"events_per_s": rates, "trending": trending}
+        raw = await read_overview(self._store, now)
+        raw["trending"] = {
+            domain.value: [{"item_id": item, "score": score} for item, score in await read_trending(
+                self._store, domain=domain, window=Window.one_hour, k=self._k, now=now,
+                half_life_s=self._half_life_s)]
+            for domain in Domain
+        }
+        return raw
+
+    async def acknowledge_low_stock(self, product_id: str, now: float) -> None:
+        await acknowledge_low_stock(self._store, product_id, now)

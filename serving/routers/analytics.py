@@ -16,11 +16,10 @@ from pydantic import BaseModel
 from contracts.topics import SOURCE_TOPICS
 from features.online import StoreUnavailable
 from serving.analytics import exposition
-from serving.analytics.acks import AlertAcks
 from serving.analytics.lag import ConsumerLag
 from serving.analytics.models import models_in_service
 from serving.analytics.service import LiveAnalytics
-from serving.analytics.source import TrendingCountsAnalytics
+from serving.analytics.source import StoreAnalytics
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 
@@ -37,8 +36,7 @@ def _live(request: Request) -> LiveAnalytics:
     if live is None:
         settings = state.settings
         live = LiveAnalytics(
-            source=TrendingCountsAnalytics(store=state.store),
-            acks=AlertAcks(store=state.store),
+            source=StoreAnalytics(store=state.store, half_life_s=settings.trending_half_life_s),
             lag=ConsumerLag(bootstrap=settings.kafka_bootstrap,
                             group=settings.worker_app_id,
                             topics=SOURCE_TOPICS),

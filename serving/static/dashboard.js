@@ -2,21 +2,26 @@
 // Plain browser JavaScript, no build step; uPlot is vendored under assets/vendor.
 "use strict";
 
-const DOMAINS = ["commerce", "community", "podcast"];
-const COLORS = { commerce: "#58a6ff", community: "#d2a8ff", podcast: "#3fb950" };
+const DOMAINS = ["commerce", "community", "podcast", "identity", "recommendation"];
+const COLORS = { commerce: "#58a6ff", community: "#d2a8ff", podcast: "#3fb950", identity: "#d29922", recommendation: "#f778ba" };
 const HISTORY_S = 600;
 const STALE_MS = 5000;
 
-// label, how to read the figure, format, whether a rise is bad.
+// key, label, how to read the figure, format, whether a rise is bad, a second line.
 const TILES = [
-  ["events_per_s", "Events / s", (o) => sumDomains(o.events_per_s), "rate", false],
-  ["orders_per_min", "Orders / min", (o) => o.orders_per_min, "count", false],
-  ["gmv_per_min", "GMV / min", (o) => o.gmv_per_min, "money", false],
-  ["active_users", "Active users", (o) => o.active_users, "count", false],
-  ["listen_through", "Podcast listen-through", (o) => o.listen_through, "pct", false],
-  ["moderation_queue", "Moderation queue", (o) => o.moderation_queue, "count", true],
-  ["dead_letters", "Dead letters", (o) => o.dead_letters, "count", true],
-  ["consumer_lag", "Consumer lag", (o) => lagTotal(o.consumer_lag), "count", true],
+  ["events_per_s", "Events / s", (o) => sumDomains(o.events_per_s), "rate", false, null],
+  ["orders_per_min", "Orders / min", (o) => o.orders_per_min, "count", false,
+    (o) => o.payment_failure_rate && `payment failures ${FMT.pct(o.payment_failure_rate.value)}`],
+  ["gmv_per_min", "GMV / min", (o) => o.gmv_per_min, "money", false,
+    (o) => o.aov && `avg order ${FMT.money(o.aov.value)}`],
+  ["active_users", "Active users · 5 min", (o) => o.active_users, "count", false,
+    (o) => o.active_users_windows && `1 min ${FMT.count(o.active_users_windows["1m"].value)} · 1 h ${FMT.count(o.active_users_windows["60m"].value)}`],
+  ["listen_through", "Podcast listen-through", (o) => o.listen_through, "pct", false, null],
+  ["moderation_queue", "Moderation queue", (o) => o.moderation_queue, "count", true,
+    (o) => o.moderation_flags_per_min && `${FMT.count(o.moderation_flags_per_min.value)} flagged / min (${FMT.count(o.moderation_flags_per_min.previous ?? 0)} before)`],
+  ["dead_letters", "Dead letters / min", (o) => o.dead_letters, "count", true,
+    (o) => o.dead_letters_total !== null && o.dead_letters_total !== undefined && `${FMT.count(o.dead_letters_total)} in total`],
+  ["consumer_lag", "Consumer lag", (o) => lagTotal(o.consumer_lag), "count", true, null],
 ];
 
 const nf = (digits) => new Intl.NumberFormat(undefined, { maximumFractionDigits: digits });
@@ -53,22 +58,28 @@ function lagTotal(lag) {
   return { value: Object.values(lag.topics).reduce((s, n) => s + n, 0), previous: null };
 }
 
-function delta(fig, riseIsBad, periodS) {
-  if (fig.previous === null || fig.previous === undefined) return ["", "no previous period"];
+function periodText(seconds) {
+  if (!seconds) return "previous period";
+  return seconds % 60 ? `previous ${seconds} s` : seconds === 60 ? "previous min" : `previous ${seconds / 60} min`;
+}
+
+function delta(fig, riseIsBad, fallbackS) {
+  const period = periodText(fig.period_s || fallbackS);
+  if (fig.previous === null || fig.previous === undefined) return ["", "now"];
   const diff = fig.value - fig.previous;
   if (fig.previous === 0) {
-    return diff === 0 ? ["", `= previous ${periodS} s`] : [riseIsBad ? "bad" : "good", `▲ new vs previous ${periodS} s`];
+    return diff === 0 ? ["", `= ${period}`] : [riseIsBad ? "bad" : "good", `▲ from 0, ${period}`];
   }
   const pct = (diff / Math.abs(fig.previous)) * 100;
   const arrow = pct > 0.05 ? "▲" : pct < -0.05 ? "▼" : "=";
   const cls = arrow === "=" ? "" : (pct > 0) !== riseIsBad ? "good" : "bad";
-  return [cls, `${arrow} ${nf(1).format(Math.abs(pct))} % vs previous ${periodS} s`];
+  return [cls, `${arrow} ${nf(1).format(Math.abs(pct))} % vs ${period}`];
 }
 
 function renderTiles(o) {
   const box = document.getElementById("kpis");
   const periodS = Math.round(o.period_s || 60);
-  box.replaceChildren(...TILES.map(([key, label, read, fmt, riseIsBad]) => {
+  box.replaceChildren(...TILES.map(([key, label, read, fmt, riseIsBad, sub]) => {
     const fig = read(o);
     if (!fig) {
       return el("div", { class: "tile na", "data-figure": key },
@@ -80,8 +91,10 @@ function renderTiles(o) {
       el("div", { class: "label" }, label),
       el("div", { class: "value", "data-testid": `value-${key}` }, FMT[fmt](fig.value)),
       el("div", { class: `delta ${cls}` }, text));
+    const second = sub && sub(o);
+    if (second) tile.append(el("div", { class: "sub" }, second));
     if (key === "events_per_s") {
-      tile.append(el("div", { class: "sub" }, ...DOMAINS.filter((d) => o.events_per_s[d]).map((d) =>
+      tile.append(el("div", { class: "sub domains" }, ...DOMAINS.filter((d) => o.events_per_s[d]).map((d) =>
         el("span", {}, el("span", { class: "swatch", style: `background:${COLORS[d]}` }),
           `${d} ${FMT.rate(o.events_per_s[d].value)}`))));
     }
@@ -137,17 +150,25 @@ function renderFunnel(o) {
   box.replaceChildren(...stages.map((s, i) => {
     const v = o.funnel[s].value;
     const prev = i === 0 ? null : o.funnel[stages[i - 1]].value;
-    const conv = prev ? `${nf(1).format((v / prev) * 100)} % of ${stages[i - 1]}` : "sessions";
+    const conv = prev ? `${nf(1).format((v / prev) * 100)} % of ${stages[i - 1]}` : `sessions, ${periodText(o.funnel[s].period_s).replace("previous ", "last ")}`;
     return el("div", { class: "bar-row", "data-stage": s }, el("span", { class: "name" }, s),
       el("div", { class: "bar" }, el("div", { style: `width:${(v / top) * 100}%` })),
       el("span", { class: "num" }, FMT.count(v), el("small", {}, conv)));
   }));
+  const notes = [];
+  if (o.funnel_conversion && o.funnel_conversion.view_to_purchase) {
+    const f = o.funnel_conversion.view_to_purchase;
+    const [cls, text] = delta(f, false, 900);
+    notes.push(el("span", {}, "view → purchase ", el("b", {}, FMT.pct(f.value)), " ", el("span", { class: cls }, text)));
+  }
+  if (o.cart_abandonment) notes.push(el("span", {}, "cart abandonment ", el("b", {}, FMT.pct(o.cart_abandonment.value))));
+  if (notes.length) box.append(el("div", { class: "sub funnel-notes" }, ...notes));
 }
 
 function renderTrending(o) {
   const box = document.getElementById("trending");
   if (!o.trending) return box.replaceChildren(empty("trending not available yet"));
-  box.replaceChildren(...DOMAINS.map((d) => el("div", {},
+  box.replaceChildren(...DOMAINS.filter((d) => d in o.trending).map((d) => el("div", {},
     el("h3", {}, el("span", { class: "swatch", style: `background:${COLORS[d]}` }), d),
     (o.trending[d] || []).length
       ? el("ol", {}, ...o.trending[d].slice(0, 5).map((r) => el("li", {}, r.item_id, " ", el("small", {}, nf(1).format(r.score)))))
@@ -193,7 +214,7 @@ function renderModels(o) {
         el("td", { class: "num" }, r.impressions === null ? "—" : FMT.count(r.impressions)),
         el("td", { class: "num" }, r.clicks === null ? "—" : FMT.count(r.clicks)),
         el("td", { class: "num" }, r.ctr ? FMT.pct(r.ctr.value) : "—"),
-        el("td", { class: `num ${cls}` }, text.split(" vs")[0]));
+        el("td", { class: `num ${cls}` }, text));
     })))].filter(Boolean));
 }
 

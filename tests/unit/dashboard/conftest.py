@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 
 from agora.settings import ServingSettings
 from features.online import open_store
-from serving.analytics.acks import AlertAcks
 from serving.analytics.lag import LagReading
 from serving.analytics.service import LiveAnalytics
 from serving.routers import analytics, dashboard
+
+from .full_overview import full_raw_overview
 
 
 @dataclass
@@ -25,17 +26,17 @@ class FakeAnalytics:
     """Each call returns the next overview: figures that move, like a live stream."""
 
     calls: int = 0
-    low_stock: list[dict[str, Any]] = field(default_factory=lambda: [
-        {"product_id": "P1", "on_hand": 2, "threshold": 5, "raised_at": 0.0}])
+    acks: dict[str, float] = field(default_factory=dict)
 
     async def overview(self, now: float) -> dict[str, Any]:
         self.calls += 1
-        n = self.calls
-        return {
-            "events_per_s": {"commerce": {"value": 10.0 + n, "previous": 10.0}},
-            "orders_per_min": {"value": float(n), "previous": 1.0},
-            "low_stock": [dict(a) for a in self.low_stock],
-        }
+        raw = full_raw_overview(n=self.calls)
+        for alert in raw["low_stock"]["items"]:
+            alert["acknowledged"] = alert["product_id"] in self.acks
+        return raw
+
+    async def acknowledge_low_stock(self, product_id: str, now: float) -> None:
+        self.acks[product_id] = now
 
 
 @dataclass
@@ -59,7 +60,7 @@ def client(tmp_path: Path, fake: FakeAnalytics) -> Iterator[TestClient]:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = open_store(settings.online_store_url)
         app.state.live_analytics = LiveAnalytics(
-            source=fake, acks=AlertAcks(store=app.state.store), lag=FakeLag(), cache_s=0.0)
+            source=fake, lag=FakeLag(), cache_s=0.0)
         yield
         await app.state.store.close()
 

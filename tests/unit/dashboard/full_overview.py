@@ -1,25 +1,35 @@
-"""A complete raw overview, as the stream agents' reader returns it, for tests."""
+"""A complete raw overview in the shape of `features.analytics.read_overview`, for tests."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-def full_raw_overview() -> dict[str, Any]:
+def fig(value: float, previous: float) -> dict[str, float]:
+    return {"value": value, "previous": previous}
+
+
+def full_raw_overview(*, n: int = 1) -> dict[str, Any]:
+    """`n` moves the figures, as successive reads of a live stream would."""
     return {
-        "period_s": 60,
-        "events_per_s": {"commerce": {"value": 10, "previous": 8},
-                         "community": {"value": 4, "previous": 5},
-                         "podcast": {"value": 2, "previous": 2}},
-        "orders_per_min": {"value": 5, "previous": 4},
-        "gmv_per_min": {"value": 250.5, "previous": 200},
-        "active_users": {"value": 42, "previous": 40},
-        "moderation_queue": {"value": 3, "previous": 1},
-        "listen_through": {"value": 0.61, "previous": 0.58},
-        "dead_letters": {"value": 1, "previous": 0},
-        "funnel": {"view": 100, "cart": 30, "checkout": 10, "purchase": 4},
+        "as_of": 0.0,
+        "windows": {"rate_minutes": 1, "ratio_minutes": 15},
+        "events_per_s": {"commerce": fig(10 + n, 8), "community": fig(4, 5),
+                         "podcast": fig(2, 2), "total": fig(16 + n, 15)},
+        "orders_per_min": fig(n, 1), "gmv_per_min": fig(250.5, 200),
+        "aov": fig(50.1, 50), "payment_failure_rate": fig(0.02, 0.01),
+        "active_users": {"1m": fig(10, 9), "5m": fig(42, 40), "60m": fig(300, 280)},
+        "funnel": {"sessions": {"view": fig(100, 90), "cart": fig(30, 20),
+                                "checkout": fig(10, 9), "purchase": fig(4, 3)},
+                   "view_to_purchase": fig(0.04, 0.033)},
+        "cart_abandonment": fig(0.87, 0.85),
+        "podcast": {"plays_per_min": fig(5, 4), "listen_through_rate": fig(0.61, 0.58)},
+        "moderation_queue": {"size": 3, "items": [{"target_id": "post:p1", "reason": "reports"}],
+                             "flags_per_min": fig(1, 0)},
+        "low_stock": {"count": 1, "items": [{"product_id": "P1", "on_hand": 2, "threshold": 5.0,
+                                             "alerted_at": 0.0, "acknowledged": False}]},
+        "dead_letters": {"per_min": fig(1, 0), "total": 9},
+        "ctr": [{"model": "ease", "variant": "champion", "served": fig(100, 90),
+                 "clicks": fig(7, 4), "ctr": fig(0.07, 0.044)}],
         "trending": {"commerce": [{"item_id": "product:1", "score": 9}]},
-        "low_stock": [{"product_id": "P1", "on_hand": 2, "threshold": 5}],
-        "ctr": [{"model": "ease", "variant": "champion", "impressions": 100, "clicks": 7,
-                 "ctr": {"value": 0.07, "previous": 0.05}}],
     }

@@ -18,20 +18,21 @@ def full_overview() -> dict:
     out["consumer_lag"] = {"topics": {"commerce.events": 7}, "error": None}
     out["models_in_service"] = [{"alias": "champion", "name": "agora", "version": "3"},
                                 {"alias": "challenger", "name": None, "version": None}]
-    out["low_stock"][0]["acknowledged"] = False
     return out
 
 
 def test_every_figure_of_the_page_is_a_gauge() -> None:
     text = render(full_overview()).decode()
     for line in (
-        'agora_analytics_events_per_second{domain="commerce"} 10.0',
-        "agora_analytics_orders_per_minute 5.0",
+        'agora_analytics_events_per_second{domain="commerce"} 11.0',
+        "agora_analytics_orders_per_minute 1.0",
         "agora_analytics_gmv_per_minute 250.5",
         "agora_analytics_active_users 42.0",
         "agora_analytics_moderation_queue 3.0",
         "agora_analytics_listen_through_ratio 0.61",
-        "agora_analytics_dead_letters 1.0",
+        "agora_analytics_dead_letters_per_minute 1.0",
+        "agora_analytics_average_order_value 50.1",
+        "agora_analytics_payment_failure_ratio 0.02",
         'agora_analytics_funnel{stage="purchase"} 4.0',
         'agora_analytics_low_stock_alerts{state="open"} 1.0',
         'agora_analytics_ctr{model="ease",variant="champion"} 0.07',

@@ -16,7 +16,8 @@ GRAFANA = Path(__file__).resolve().parents[3] / "deploy" / "grafana"
 # Metrics that other processes expose (the API's serving/metrics.py, the worker's /metrics).
 OTHER_METRICS = {"agora_http_requests_total", "agora_http_request_duration_seconds_bucket",
                  "agora_model_info", "agora_worker_events_total", "agora_worker_dead_letters_total",
-                 "agora_worker_processing_seconds_bucket", "agora_worker_table_size"}
+                 "agora_worker_processing_seconds_bucket", "agora_worker_freshness_seconds_bucket",
+                 "agora_worker_state_entries", "agora_worker_consumer_lag"}
 
 
 def dashboard() -> dict:

@@ -1,62 +1,60 @@
-"""The overview's stable shape, whatever the reader provides."""
+"""The overview's stable shape, from the stream agents' reader."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
-from serving.analytics.overview import SECTIONS, figure, mark_acknowledged, normalize
+from features.analytics import read_overview
+from features.online import open_store
+from serving.analytics.overview import SECTIONS, figure, normalize
+
+from .full_overview import full_raw_overview
 
 NOW = 1_800_000_000.0
 
 
-def test_a_figure_is_value_and_previous_from_a_mapping_or_a_bare_number() -> None:
-    assert figure({"value": 3, "previous": 2}) == {"value": 3.0, "previous": 2.0}
-    assert figure({"current": "4.5"}) == {"value": 4.5, "previous": None}
-    assert figure(7) == {"value": 7.0, "previous": None}
+def test_a_figure_is_value_previous_and_period() -> None:
+    assert figure({"value": 3, "previous": 2}, 60.0) == {"value": 3.0, "previous": 2.0,
+                                                         "period_s": 60.0}
+    assert figure(7) == {"value": 7.0, "previous": None, "period_s": None}
 
 
 def test_unreadable_figures_are_absent_not_zero() -> None:
-    for raw in (None, "n/a", {"previous": 1}, math.nan, [1, 2]):
+    for raw in (None, "n/a", {"previous": 1}, math.nan, [1, 2], True):
         assert figure(raw) is None
-    assert figure({"value": 1, "previous": math.inf}) == {"value": 1.0, "previous": None}
+    assert figure({"value": 1, "previous": math.inf})["previous"] is None
 
 
 def test_an_empty_reader_lists_every_section_as_missing() -> None:
     out = normalize({}, now=NOW)
     assert out["missing"] == list(SECTIONS)
     assert out["as_of"].startswith("2027-01-15T")
-    assert out["period_s"] == 60.0
 
 
-def test_a_full_reader_is_normalized_with_nothing_missing() -> None:
-    raw = {
-        "period_s": 30,
-        "events_per_s": {"commerce": {"value": 10, "previous": 8}, "podcast": 2},
-        "orders_per_min": {"value": 5, "previous": 4},
-        "gmv_per_min": {"value": 250.5, "previous": 200},
-        "active_users": {"value": 42, "previous": 40},
-        "moderation_queue": 3,
-        "listen_through": {"value": 0.61, "previous": 0.58},
-        "dead_letters": {"value": 1, "previous": 0},
-        "funnel": {"view": 100, "cart": {"value": 30}, "checkout": 10, "purchase": 4, "x": 1},
-        "trending": {"commerce": [{"item_id": "product:1", "score": 9}],
-                     "podcast": [["episode:e1", 3.0]], "unknown": []},
-        "low_stock": [{"product_id": "P1", "on_hand": 2, "threshold": 5}],
-        "ctr": [{"model": "ease", "variant": "champion", "impressions": 100, "clicks": 7,
-                 "ctr": {"value": 0.07, "previous": 0.05}}],
-    }
-    out = normalize(raw, now=NOW)
+def test_the_full_reader_is_normalized_with_nothing_missing() -> None:
+    out = normalize(full_raw_overview(), now=NOW)
     assert out["missing"] == []
-    assert out["period_s"] == 30.0
-    assert out["events_per_s"]["podcast"] == {"value": 2.0, "previous": None}
+    assert set(out["events_per_s"]) == {"commerce", "community", "podcast"}  # no "total"
+    assert out["active_users"] == {"value": 42.0, "previous": 40.0, "period_s": 300.0}
     assert list(out["funnel"]) == ["view", "cart", "checkout", "purchase"]
-    assert out["trending"] == {"commerce": [{"item_id": "product:1", "score": 9.0}],
-                               "podcast": [{"item_id": "episode:e1", "score": 3.0}]}
-    assert out["ctr"][0]["ctr"] == {"value": 0.07, "previous": 0.05}
+    assert out["funnel"]["cart"]["period_s"] == 900.0
+    assert out["moderation_queue"]["value"] == 3.0
+    assert out["dead_letters"]["value"] == 1.0 and out["dead_letters_total"] == 9.0
+    assert out["listen_through"]["value"] == 0.61
+    assert out["low_stock"][0]["product_id"] == "P1"
+    assert out["ctr"] == [{"model": "ease", "variant": "champion", "impressions": 100,
+                           "clicks": 7, "ctr": {"value": 0.07, "previous": 0.044,
+                                                "period_s": 900.0}}]
 
 
-def test_an_alert_is_acknowledged_only_by_an_ack_after_it_was_raised() -> None:
-    alerts = [{"product_id": "P1", "raised_at": 100.0}, {"product_id": "P2", "raised_at": 100.0},
-              {"product_id": "P3"}]
-    mark_acknowledged(alerts, {"P1": 150.0, "P2": 50.0})
-    assert [a["acknowledged"] for a in alerts] == [True, False, False]
+async def test_the_real_reader_on_an_empty_store_normalizes(tmp_path: Path) -> None:
+    """Guards the contract with features.analytics: every figure it gives is read."""
+    store = open_store(f"sqlite:///{tmp_path / 'online.db'}")
+    try:
+        out = normalize(await read_overview(store, NOW), now=NOW)
+    finally:
+        await store.close()
+    assert out["missing"] == ["trending"]  # trending is read apart, from features.trending
+    assert out["orders_per_min"] == {"value": 0.0, "previous": 0.0, "period_s": 60.0}
+    assert out["low_stock"] == [] and out["ctr"] == []
