@@ -53,7 +53,7 @@ def test_counts_land_in_their_minute_and_domain() -> None:
 def test_one_increment_per_key_and_item() -> None:
     batch = trending_writes(interactions([viewed("A", T0)] * 50), half_life_s=900)
     assert all(isinstance(w, IncrScores) and len(w.deltas) == 1 for w in batch.writes)
-    assert len(batch) == 3  # the minute bucket, this epoch and the next
+    assert len(batch) == 4  # the minute bucket, the 5-minute hop, this epoch and the next
 
 
 def test_events_without_an_item_are_ignored() -> None:

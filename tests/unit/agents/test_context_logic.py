@@ -1,0 +1,81 @@
+"""The pure logic of the contexts, without a broker or a store."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from agents.activity.logic import activity_writes
+from agents.commerce.logic import commerce_writes, stock_decisions
+from agents.community.logic import community_writes
+from agents.community.moderation import heuristic_scorer
+from agents.podcast.logic import podcast_writes
+from contracts import parse_event
+from features import kpis as k
+from features.online import AddDistinct, IncrFields, Once, PushRecent, WriteBatch
+
+NOW = datetime(2024, 5, 1, 12, 0, 30, tzinfo=UTC)
+
+
+def ev(event_type: str, **fields: Any) -> Any:
+    return parse_event({"event_id": str(uuid.uuid4()), "event_type": event_type,
+                        "occurred_at": NOW.isoformat(), "user_id": fields.pop("user", "u1"),
+                        "session_id": "s1", **fields})
+
+
+def test_orders_are_written_once_per_event_in_cents() -> None:
+    batch = WriteBatch()
+    order = ev("order_placed", order_id="o1", total=10.10, currency="EUR",
+               lines=[{"product_id": "P1", "quantity": 2, "unit_price": 5.05}])
+    commerce_writes([order, ev("product_viewed", product_id="P1", category="c", price=1)],
+                    batch=batch, once_ttl_s=60)
+    once = [w for w in batch.writes if isinstance(w, Once)]
+    assert len(once) == 1 and once[0].token == str(order.event_id)
+    totals = next(w for w in once[0].writes if w.key == k.TOTALS_KEY)
+    assert totals.deltas == {k.ORDERS: 1, k.GMV_CENTS: 1010, k.UNITS: 2}  # type: ignore[union-attr]
+    assert any(isinstance(w, IncrFields) and w.deltas.get(k.VIEWS) == 1 for w in batch.writes)
+
+
+def test_low_stock_alerts_once_per_crossing_and_clears_on_restock() -> None:
+    rows = {"A": ({"on_hand": "3"}, 5.0), "B": ({"on_hand": "2", "low": "1"}, 5.0),
+            "C": ({"on_hand": "9", "low": "1", "gen": "2"}, 5.0), "D": ({"on_hand": "9"}, 5.0)}
+    decisions = {d.product_id: (d.action, d.generation) for d in stock_decisions(rows)}
+    assert decisions == {"A": ("alert", 0), "C": ("clear", 2)}
+
+
+def test_activity_counts_users_sessions_and_recent_items() -> None:
+    batch = WriteBatch()
+    events = [ev("product_viewed", product_id="P1", category="c", price=1),
+              ev("cart_item_added", product_id="P1", quantity=1, unit_price=1, user="u2")]
+    activity_writes(events, domain="commerce", batch=batch)
+    distinct = {w.key: set(w.members) for w in batch.writes if isinstance(w, AddDistinct)}
+    minute = int(NOW.timestamp() // 60)
+    assert distinct[k.active_minute_key(minute)] == {"u1", "u2"}
+    assert distinct[k.funnel_key("cart", minute)] == {"s1"}
+    recent = [w for w in batch.writes if isinstance(w, PushRecent)]
+    assert {w.key for w in recent} == {"recent:commerce:u1", "recent:commerce:u2"}
+
+
+def test_community_counts_per_community_through_known_posts() -> None:
+    batch = WriteBatch()
+    community_writes([ev("comment_created", comment_id="k1", post_id="p1", body="hi"),
+                      ev("vote_cast", target_id="p1", target_type="post", value=1)],
+                     posts={"p1": "c9"}, batch=batch, half_life_s=3600)
+    per = next(w for w in batch.writes if w.key.startswith("community:m:"))
+    assert per.deltas == {"c9|comments": 1, "c9|votes": 1}  # type: ignore[union-attr]
+
+
+def test_listen_through_counts_plays_past_ninety_percent() -> None:
+    batch = WriteBatch()
+    podcast_writes([ev("episode_played", episode_id="e1", show_id="s", position_s=95,
+                       duration_s=100),
+                    ev("episode_played", episode_id="e1", show_id="s", position_s=10,
+                       duration_s=100)], batch=batch, once_ttl_s=60)
+    show = next(w for w in batch.writes if w.key == "show:s")
+    assert show.deltas[k.PLAYS] == 2 and show.deltas[k.COMPLETIONS] == 1  # type: ignore[union-attr]
+
+
+def test_heuristic_scorer_flags_spam_not_conversation() -> None:
+    assert heuristic_scorer("FREE MONEY!!! click here http://x.io www.y.io casino") >= 0.6
+    assert heuristic_scorer("Which yeast for a Belgian dubbel?") < 0.3
