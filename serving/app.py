@@ -9,7 +9,19 @@ from fastapi import FastAPI
 
 from agora.settings import ServingSettings
 from features.online import open_store
-from serving.routers import analytics, dashboard, ops, trending
+from serving.core_runtime import open_core
+from serving.routers import (
+    analytics,
+    catalog,
+    communities,
+    dashboard,
+    inventory,
+    ops,
+    orders,
+    podcasts,
+    trending,
+)
+from serving.runtime import install_recommendations, open_runtime
 
 
 def create_app(settings: ServingSettings | None = None) -> FastAPI:
@@ -19,7 +31,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = open_store(settings.online_store_url)
         try:
-            async with open_runtime(app, settings, app.state.store):
+            async with open_runtime(app, settings, app.state.store), open_core(app, settings):
                 yield
         finally:
             await app.state.store.close()
@@ -33,7 +45,12 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(trending.router)
     app.include_router(ops.router)
-    install_recommendations(app, settings)
     app.include_router(analytics.router)
     app.include_router(dashboard.router)
+    app.include_router(catalog.router)
+    app.include_router(inventory.router)
+    app.include_router(orders.router)
+    app.include_router(communities.router)
+    app.include_router(podcasts.router)
+    install_recommendations(app, settings)
     return app

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from agora.settings import ServingSettings
+from core.service_layer.messagebus import MessageBus
 from features.online import OnlineStore
 from serving.edge import request_id_of
 from serving.metrics import Metrics
@@ -39,6 +40,10 @@ def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
+def _core(request: Request) -> MessageBus:
+    return request.app.state.core
+
+
 def _request_id(request: Request) -> str:
     return request_id_of(request.scope)
 
@@ -50,3 +55,4 @@ RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 PublisherDep = Annotated[EventPublisher, Depends(_publisher)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
 RequestIdDep = Annotated[str, Depends(_request_id)]
+CoreDep = Annotated[MessageBus, Depends(_core)]

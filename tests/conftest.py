@@ -7,8 +7,10 @@ instead of skipping it.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +58,69 @@ def redis_url() -> str:
 def postgres_url() -> str:
     require_service("PostgreSQL", "127.0.0.1", 5432)
     return POSTGRES_URL
+
+
+
+# --- the transactional core: the same tests on SQLite and on PostgreSQL -------------------
+
+
+@pytest.fixture(scope="session")
+def _core_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from core.migrations import upgrade
+
+    path = tmp_path_factory.mktemp("core") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def _core_postgres_schema() -> Iterator[str]:
+    """A schema of its own (dropped at the end), migrated once per test session."""
+    from sqlalchemy import create_engine, text
+
+    from core.migrations import upgrade
+
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    schema = f"core_test_{os.getpid()}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
+    upgrade(url)
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+def _emptied(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    from core.adapters.tables import metadata
+
+    kept = ("outbox_shards",)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        names = ", ".join(t.name for t in metadata.sorted_tables if t.name not in kept)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE outbox_shards SET leased_by = NULL, leased_until = NULL"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def core_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty core database: a fresh SQLite file, or the PostgreSQL test schema
+    with every table emptied."""
+    if request.param == "sqlite":
+        path = tmp_path / "core.db"
+        shutil.copyfile(request.getfixturevalue("_core_sqlite_template"), path)
+        return f"sqlite:///{path}"
+    return _emptied(request.getfixturevalue("_core_postgres_schema"))
+
+
+@pytest.fixture
+def core_postgres_url(_core_postgres_schema: str) -> str:
+    """Only PostgreSQL (the concurrency tests): the migrated, emptied test schema."""
+    return _emptied(_core_postgres_schema)

@@ -1,0 +1,1 @@
+"""Adapters: SQLAlchemy tables and mapping, repositories, outbox, Kafka, sandbox payments."""

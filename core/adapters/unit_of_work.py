@@ -1,0 +1,82 @@
+"""The SQLAlchemy unit of work: one session, one transaction, database errors made domain ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.adapters import outbox
+from core.adapters.mapping import start_mappers
+from core.adapters.repositories import SqlRepository
+from core.domain.aggregate import Aggregate
+from core.domain.catalog import Listing, Product
+from core.domain.communities import Comment, Community, ModerationAction, Post, Vote
+from core.domain.errors import Conflict, DomainError, InvalidInput
+from core.domain.events import DomainEvent
+from core.domain.identity import ApiKey, User
+from core.domain.inventory import Stock
+from core.domain.orders import Order
+from core.domain.podcasts import Show
+from core.service_layer.unit_of_work import IdempotencyRecord, UnitOfWork
+
+
+def _translate(exc: BaseException) -> DomainError | None:
+    if isinstance(exc, IntegrityError):
+        return Conflict("conflicts with existing data (duplicate or concurrent write)")
+    if isinstance(exc, StaleDataError):
+        return Conflict("changed concurrently; retry")
+    if isinstance(exc, DataError):
+        return InvalidInput("a value does not fit the database")
+    if isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) in (
+            "40001", "40P01"):  # serialization failure, deadlock
+        return Conflict("concurrent update; retry")
+    return None
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, *, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = session = self.session_factory()
+        for name, cls in (("products", Product), ("listings", Listing), ("stock", Stock),
+                          ("orders", Order), ("users", User), ("api_keys", ApiKey),
+                          ("communities", Community), ("posts", Post), ("comments", Comment),
+                          ("votes", Vote), ("moderation", ModerationAction), ("shows", Show),
+                          ("idempotency", IdempotencyRecord)):
+            setattr(self, name, SqlRepository(session=session, cls=cls))
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            super().__exit__(et, ev, tb)
+        finally:
+            self.session.close()
+        translated = _translate(ev) if isinstance(ev, DBAPIError | StaleDataError) else None
+        if translated is not None:
+            raise translated from ev
+
+    def touched(self) -> Iterable[Aggregate]:
+        objects = (*self.session.identity_map.values(), *self.session.new)
+        return [obj for obj in objects if isinstance(obj, Aggregate)]
+
+    def write_outbox(self, events: list[DomainEvent]) -> None:
+        self.session.flush()
+        outbox.write(self.session.connection(), events)
+
+    def _commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    start_mappers()
+    return sessionmaker(bind=engine, expire_on_commit=False)

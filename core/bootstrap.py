@@ -1,0 +1,80 @@
+"""The one place that wires the core: handlers, their dependencies and the unit of work.
+
+Unit tests call `bootstrap` with a fake unit of work; production passes a database URL.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from core.domain.payments import PaymentGateway
+from core.service_layer import commands as c
+from core.service_layer.handlers import catalog, communities, identity, orders, podcasts
+from core.service_layer.messagebus import Handler, MessageBus
+from core.service_layer.unit_of_work import UnitOfWork
+
+HANDLERS: Mapping[type[c.Command], Callable[..., Any]] = {
+    c.UpsertProduct: catalog.upsert_product,
+    c.UpsertProducts: catalog.upsert_products,
+    c.UpdateProduct: catalog.update_product,
+    c.GetProduct: catalog.get_product,
+    c.ListProducts: catalog.list_products,
+    c.CreateListing: catalog.create_listing,
+    c.Restock: catalog.restock,
+    c.GetStock: catalog.get_stock,
+    c.PlaceOrder: orders.place_order,
+    c.PayOrder: orders.pay_order,
+    c.CancelOrder: orders.cancel_order,
+    c.FulfilOrder: orders.fulfil_order,
+    c.GetOrder: orders.get_order,
+    c.RegisterUser: identity.register_user,
+    c.IssueApiKey: identity.issue_api_key,
+    c.FindApiKey: identity.find_api_key,
+    c.CreateCommunity: communities.create_community,
+    c.JoinCommunity: communities.join_community,
+    c.AppointMember: communities.appoint_member,
+    c.GetCommunity: communities.get_community,
+    c.CreatePost: communities.create_post,
+    c.GetPost: communities.get_post,
+    c.CreateComment: communities.create_comment,
+    c.CastVote: communities.cast_vote,
+    c.ReportContent: communities.report_content,
+    c.Moderate: communities.moderate,
+    c.CreateShow: podcasts.create_show,
+    c.PublishEpisode: podcasts.publish_episode,
+    c.GetShow: podcasts.get_show,
+}
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _inject(handler: Callable[..., Any], deps: Mapping[str, Any]) -> Handler:
+    params = inspect.signature(handler).parameters
+    return partial(handler, **{name: dep for name, dep in deps.items() if name in params})
+
+
+def bootstrap(*, uow_factory: Callable[[], UnitOfWork], gateway: PaymentGateway,
+              new_id: Callable[[], str] = _new_id) -> MessageBus:
+    deps = {"gateway": gateway, "new_id": new_id}
+    return MessageBus(uow_factory=uow_factory,
+                      handlers={cmd: _inject(h, deps) for cmd, h in HANDLERS.items()})
+
+
+def bootstrap_database(*, database_url: str, gateway: PaymentGateway | None = None,
+                       pool_size: int = 20) -> tuple[MessageBus, Callable[[], None]]:
+    """The bus on a real database, and a function that closes its connections."""
+    from core.adapters.database import create_database_engine
+    from core.adapters.sandbox_payments import SandboxPaymentGateway
+    from core.adapters.unit_of_work import SqlUnitOfWork, session_factory
+
+    engine = create_database_engine(database_url, pool_size=pool_size)
+    sessions = session_factory(engine)
+    bus = bootstrap(uow_factory=lambda: SqlUnitOfWork(session_factory=sessions),
+                    gateway=gateway or SandboxPaymentGateway())
+    return bus, engine.dispose

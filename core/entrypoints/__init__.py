@@ -1,0 +1,1 @@
+"""Processes of the core: the outbox relay (`agora relay`)."""

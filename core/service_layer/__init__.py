@@ -1,0 +1,1 @@
+"""Service layer: commands, their handlers, the unit of work and the message bus."""

@@ -1,0 +1,240 @@
+"""Commands and queries: what callers ask the core to do or tell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.domain.communities import MemberRole, ModerationKind
+from core.domain.identity import Role
+from core.domain.money import Money
+from core.domain.payments import PaymentMethod
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """Base of every message the bus handles."""
+
+
+# --- catalog and inventory ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpsertProduct(Command):
+    """Create the product, or replace its fields when `sku` exists (`create_only` refuses)."""
+
+    sku: str
+    title: str
+    price: Money
+    category: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    create_only: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpsertProducts(Command):
+    products: tuple[UpsertProduct, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateProduct(Command):
+    sku: str
+    title: str | None = None
+    description: str | None = None
+    category: str | None = None
+    tags: tuple[str, ...] | None = None
+    price: Money | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetProduct(Command):
+    sku: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListProducts(Command):
+    offset: int = 0
+    limit: int = 50
+    category: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateListing(Command):
+    seller_id: str
+    sku: str
+    price: Money
+
+
+@dataclass(frozen=True, kw_only=True)
+class Restock(Command):
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetStock(Command):
+    sku: str
+
+
+# --- orders -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineRequest:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaceOrder(Command):
+    user_id: str
+    currency: str
+    lines: tuple[LineRequest, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PayOrder(Command):
+    order_id: str
+    method: PaymentMethod
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelOrder(Command):
+    order_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FulfilOrder(Command):
+    order_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetOrder(Command):
+    order_id: str
+
+
+# --- identity -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterUser(Command):
+    user_id: str
+    email: str
+    country: str
+    channel: str = "web"
+    roles: tuple[Role, ...] = (Role.customer,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueApiKey(Command):
+    name: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindApiKey(Command):
+    key_hash: str
+
+
+# --- communities --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateCommunity(Command):
+    community_id: str
+    name: str
+    owner_id: str
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class JoinCommunity(Command):
+    community_id: str
+    user_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointMember(Command):
+    community_id: str
+    by: str
+    user_id: str
+    role: MemberRole
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetCommunity(Command):
+    community_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreatePost(Command):
+    community_id: str
+    author_id: str
+    title: str
+    body: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetPost(Command):
+    post_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateComment(Command):
+    post_id: str
+    author_id: str
+    body: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CastVote(Command):
+    target_type: str
+    target_id: str
+    user_id: str
+    value: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportContent(Command):
+    target_type: str
+    target_id: str
+    user_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Moderate(Command):
+    target_type: str
+    target_id: str
+    moderator_id: str
+    kind: ModerationKind
+    reason: str
+
+
+# --- podcasts -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateShow(Command):
+    show_id: str
+    title: str
+    owner_id: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishEpisode(Command):
+    show_id: str
+    episode_id: str
+    title: str
+    duration_s: float
+    description: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetShow(Command):
+    show_id: str

@@ -1,0 +1,1 @@
+"""Handlers: plain functions `(command, uow, **dependencies) -> view`, one module per context."""

@@ -1,0 +1,71 @@
+"""Order handlers: place (reserving stock), pay, cancel, fulfil, get."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.domain.errors import InvalidInput
+from core.domain.orders import Order, OrderLine, OrderStatus
+from core.domain.payments import PaymentGateway, PaymentRequest
+from core.service_layer import commands, views
+from core.service_layer.handlers.lookups import require
+from core.service_layer.unit_of_work import UnitOfWork
+
+
+def place_order(cmd: commands.PlaceOrder, uow: UnitOfWork,
+                new_id: Callable[[], str]) -> views.View:
+    lines = []
+    for i, req in enumerate(cmd.lines):
+        product = require(uow.products, req.sku, what="product",
+                          field=f"lines.{i}.product_id", error=InvalidInput)
+        lines.append(OrderLine(product_sku=req.sku, quantity=req.quantity,
+                               unit_price=product.price))
+    order = Order(order_id=new_id(), user_id=cmd.user_id, currency=cmd.currency, lines=lines)
+    # Lock the stock rows in one global order (by sku) so two orders cannot deadlock.
+    for i, req in sorted(enumerate(cmd.lines), key=lambda pair: pair[1].sku):
+        stock = require(uow.stock, req.sku, what="product", field=f"lines.{i}.product_id",
+                        for_update=True, error=InvalidInput)
+        stock.reserve(req.quantity, field=f"lines.{i}.quantity", user_id=cmd.user_id)
+    uow.orders.add(order)
+    return views.order(order)
+
+
+def _release(order: Order, uow: UnitOfWork) -> None:
+    for line in sorted(order.lines, key=lambda ln: ln.product_sku):
+        stock = require(uow.stock, line.product_sku, what="product", field="lines",
+                        for_update=True)
+        stock.release(line.quantity, user_id=order.user_id)
+
+
+def pay_order(cmd: commands.PayOrder, uow: UnitOfWork, gateway: PaymentGateway) -> views.View:
+    order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
+    order.ensure(OrderStatus.placed, action="pay")
+    result = gateway.charge(PaymentRequest(idempotency_key=f"order-{order.order_id}",
+                                           amount=order.total, method=cmd.method,
+                                           source=cmd.source))
+    order.settle(method=cmd.method, result=result)
+    if result.approved:
+        for line in sorted(order.lines, key=lambda ln: ln.product_sku):
+            stock = require(uow.stock, line.product_sku, what="product", field="lines",
+                            for_update=True)
+            stock.commit(line.quantity)
+    else:
+        _release(order, uow)
+    return views.order(order)
+
+
+def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork) -> views.View:
+    order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
+    order.cancel()
+    _release(order, uow)
+    return views.order(order)
+
+
+def fulfil_order(cmd: commands.FulfilOrder, uow: UnitOfWork) -> views.View:
+    order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
+    order.fulfil()
+    return views.order(order)
+
+
+def get_order(cmd: commands.GetOrder, uow: UnitOfWork) -> views.View:
+    return views.order(require(uow.orders, cmd.order_id, what="order", field="order_id"))

@@ -1,0 +1,71 @@
+"""The message bus: runs each command's handler in its own unit of work.
+
+The bus owns the transaction: it commits what the handler changed together with the outbox
+rows and, for requests carrying an Idempotency-Key, the first result to replay on a retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from core.domain.errors import Conflict, InvalidInput
+from core.service_layer.commands import Command
+from core.service_layer.unit_of_work import IdempotencyRecord, UnitOfWork
+from core.service_layer.views import View
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, UnitOfWork], View]
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """The key was first used for a different request."""
+
+
+def fingerprint(command: Command) -> str:
+    return hashlib.sha256(repr(command).encode()).hexdigest()
+
+
+class MessageBus:
+    def __init__(self, *, uow_factory: Callable[[], UnitOfWork],
+                 handlers: Mapping[type[Command], Handler]) -> None:
+        self.uow_factory = uow_factory
+        self.handlers = dict(handlers)
+
+    def handle(self, command: Command, *, idempotency_key: str | None = None) -> View:
+        handler = self.handlers[type(command)]
+        try:
+            with self.uow_factory() as uow:
+                if idempotency_key is not None:
+                    stored = _replay(uow, idempotency_key, command)
+                    if stored is not None:
+                        return stored
+                result = handler(command, uow)
+                if idempotency_key is not None:
+                    uow.idempotency.add(IdempotencyRecord(
+                        key=idempotency_key, fingerprint=fingerprint(command), result=result))
+                uow.commit()
+                return result
+        except Conflict:
+            if idempotency_key is None:
+                raise
+            # A concurrent first attempt with the same key may have committed meanwhile.
+            with self.uow_factory() as uow:
+                stored = _replay(uow, idempotency_key, command)
+            if stored is None:
+                raise
+            log.info("idempotent replay after conflict for key %s", idempotency_key)
+            return stored
+
+
+def _replay(uow: UnitOfWork, key: str, command: Command) -> View | None:
+    record = uow.idempotency.get(key)
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint(command):
+        raise IdempotencyKeyReused("this Idempotency-Key was used for a different request",
+                                   field="Idempotency-Key")
+    return record.result

@@ -1,0 +1,82 @@
+"""The unit of work: one transaction, its repositories, and the outbox written on commit."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, Protocol, TypeVar
+
+from core.domain.aggregate import Aggregate
+from core.domain.catalog import Listing, Product
+from core.domain.communities import Comment, Community, ModerationAction, Post, Vote
+from core.domain.events import DomainEvent
+from core.domain.identity import ApiKey, User
+from core.domain.inventory import Stock
+from core.domain.orders import Order
+from core.domain.podcasts import Show
+
+T = TypeVar("T")
+
+
+class Repository(Protocol, Generic[T]):
+    def add(self, obj: T) -> None: ...
+
+    def get(self, key: Any, *, for_update: bool = False) -> T | None:
+        """The entity, or None; `for_update` holds a row lock until the transaction ends."""
+        ...
+
+    def list(self, *, offset: int = 0, limit: int = 50, **where: Any) -> list[T]: ...
+
+
+@dataclass(kw_only=True)
+class IdempotencyRecord:
+    """The first result of a request made with an Idempotency-Key."""
+
+    key: str
+    fingerprint: str
+    result: dict[str, Any]
+
+
+class UnitOfWork(abc.ABC):
+    products: Repository[Product]
+    listings: Repository[Listing]
+    stock: Repository[Stock]
+    orders: Repository[Order]
+    users: Repository[User]
+    api_keys: Repository[ApiKey]
+    communities: Repository[Community]
+    posts: Repository[Post]
+    comments: Repository[Comment]
+    votes: Repository[Vote]
+    moderation: Repository[ModerationAction]
+    shows: Repository[Show]
+    idempotency: Repository[IdempotencyRecord]
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        """Write the recorded events to the outbox, then commit both with the change."""
+        events = [e for agg in self.touched() for e in agg.take_events()]
+        if events:
+            self.write_outbox(events)
+        self._commit()
+
+    @abc.abstractmethod
+    def touched(self) -> Iterable[Aggregate]:
+        """The aggregates loaded or added in this unit of work."""
+
+    @abc.abstractmethod
+    def write_outbox(self, events: list[DomainEvent]) -> None: ...
+
+    @abc.abstractmethod
+    def _commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...

@@ -1,0 +1,75 @@
+"""The transactional core inside the API: its bus, its API keys, its errors as HTTP codes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, HTTPException
+from starlette.concurrency import run_in_threadpool
+
+from agora.settings import ServingSettings
+from core.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from core.service_layer.commands import Command, FindApiKey
+from core.service_layer.messagebus import MessageBus
+from core.service_layer.views import View
+from serving.security import KeyRing, Principal, static_keys
+
+STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Forbidden, 403))
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def http_error(exc: DomainError) -> HTTPException:
+    """422 broken rule, 404 unknown entity, 409 state clash, 403 missing role; names the field."""
+    status = next((code for cls, code in STATUS if isinstance(exc, cls)), 400)
+    loc: list[str | int] = [int(p) if p.isdigit() else p for p in (exc.field or "").split(".") if p]
+    return HTTPException(status, [{"loc": loc, "msg": exc.message,
+                                   "type": _snake(type(exc).__name__)}])
+
+
+def execute(bus: MessageBus, command: Command, *, idempotency_key: str | None = None) -> View:
+    """Run a command; domain errors become HTTP errors (call from a sync route)."""
+    try:
+        return bus.handle(command, idempotency_key=idempotency_key)
+    except DomainError as exc:
+        raise http_error(exc) from exc
+
+
+def _db_lookup(bus: MessageBus) -> Any:
+    def lookup(key_hash: str) -> Principal | None:
+        try:
+            found = bus.handle(FindApiKey(key_hash=key_hash))
+        except NotFound:
+            return None
+        return Principal(key_id=found["key_id"], name=found["name"],
+                         scopes=frozenset(found["scopes"]))
+
+    return lookup
+
+
+@asynccontextmanager
+async def open_core(app: FastAPI, settings: ServingSettings) -> AsyncIterator[None]:
+    """Open the core's database (migrating an embedded SQLite file) and its key ring."""
+    from core.adapters.database import is_sqlite
+    from core.bootstrap import bootstrap_database
+    from core.migrations import upgrade
+
+    if is_sqlite(settings.database_url):
+        await run_in_threadpool(upgrade, settings.database_url)
+    bus, close = bootstrap_database(database_url=settings.database_url,
+                                    pool_size=settings.database_pool_size)
+    admin = settings.admin_api_key
+    app.state.core = bus
+    app.state.api_keys = KeyRing(
+        static=static_keys([("admin", admin.get_secret_value(), ["*"])] if admin else []),
+        lookup=_db_lookup(bus), ttl_s=settings.api_key_cache_s)
+    try:
+        yield
+    finally:
+        close()

@@ -1,0 +1,79 @@
+"""Request bodies of /v1/communities and /v1/podcasts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from core.domain.communities import ModerationKind
+from serving.schemas.core_common import Body, Id, Tags, Text, Title
+
+Target = Literal["post", "comment"]
+Reason = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class CommunityIn(Body):
+    community_id: Id
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Text = ""
+    owner_id: Id
+
+
+class MemberIn(Body):
+    user_id: Id
+
+
+class ModeratorIn(Body):
+    by: Id
+    user_id: Id
+
+
+class PostIn(Body):
+    author_id: Id
+    title: Title
+    body: Text = ""
+    tags: Tags = ()
+
+
+class CommentIn(Body):
+    author_id: Id
+    body: Annotated[str, Field(min_length=1, max_length=100_000)]
+
+
+class VoteIn(Body):
+    target_type: Target
+    target_id: Id
+    user_id: Id
+    value: Literal[1, -1]
+
+
+class ReportIn(Body):
+    target_type: Target
+    target_id: Id
+    user_id: Id
+    reason: Reason
+
+
+class ModerationIn(Body):
+    target_type: Target
+    target_id: Id
+    moderator_id: Id
+    action: ModerationKind
+    reason: Reason
+
+
+class ShowIn(Body):
+    show_id: Id
+    title: Title
+    owner_id: Id
+    description: Text = ""
+    tags: Tags = ()
+
+
+class EpisodeIn(Body):
+    episode_id: Id
+    title: Title
+    duration_s: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
+    description: Text = ""
+    tags: Tags = ()

@@ -1,0 +1,102 @@
+"""API-key authentication with scopes, for any router: `Depends(require_scope("catalog:write"))`.
+
+Keys arrive in `X-API-Key` (or `Authorization: Bearer …`) and are looked up by their SHA-256
+digest only: a `KeyRing` on `app.state.api_keys` maps digests to a `Principal`. Scopes are plain
+strings (`catalog:write`, `storefront`, `ops`, `admin`, ...); the scope `*` allows everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+
+ALL_SCOPES = "*"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Principal:
+    """Who is calling: the key's id and name (never the key) and its scopes."""
+
+    key_id: str
+    name: str
+    scopes: frozenset[str]
+
+    def allows(self, scope: str) -> bool:
+        return ALL_SCOPES in self.scopes or scope in self.scopes
+
+
+def digest(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+Lookup = Callable[[str], Principal | None]
+"""From a key digest to its principal, or None; may block (it runs in a worker thread)."""
+
+
+@dataclass(kw_only=True)
+class KeyRing:
+    """Static keys (by digest) first, then `lookup`; answers are cached for `ttl_s`."""
+
+    static: Mapping[str, Principal] = field(default_factory=dict)
+    lookup: Lookup | None = None
+    ttl_s: float = 30.0
+    _cache: dict[str, tuple[float, Principal | None]] = field(default_factory=dict, init=False)
+
+    def find(self, raw_key: str) -> Principal | None:
+        key = digest(raw_key)
+        if key in self.static:
+            return self.static[key]
+        if self.lookup is None:
+            return None
+        hit = self._cache.get(key)
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found = self.lookup(key)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (now + self.ttl_s, found)
+        return found
+
+
+def static_keys(keys: Iterable[tuple[str, str, Iterable[str]]]) -> dict[str, Principal]:
+    """`(name, raw key, scopes)` triples as a digest → principal map."""
+    return {digest(raw): Principal(key_id=name, name=name, scopes=frozenset(scopes))
+            for name, raw, scopes in keys}
+
+
+def _raw_key(request: Request) -> str | None:
+    raw = request.headers.get("x-api-key")
+    if not raw:
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        raw = token.strip() if scheme.lower() == "bearer" else None
+    return raw or None
+
+
+def require_scope(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency admitting keys that hold any one of `scopes`; 401 without a valid key,
+    403 when the key lacks the scope."""
+    needed = " or ".join(scopes)
+
+    async def authenticated(request: Request) -> Principal:
+        raw = _raw_key(request)
+        if raw is None:
+            raise HTTPException(401, "an API key is required (X-API-Key header)",
+                                headers={"WWW-Authenticate": "ApiKey"})
+        ring: KeyRing | None = getattr(request.app.state, "api_keys", None)
+        principal = await run_in_threadpool(ring.find, raw) if ring is not None else None
+        if principal is None:
+            raise HTTPException(401, "unknown or revoked API key",
+                                headers={"WWW-Authenticate": "ApiKey"})
+        if not any(principal.allows(s) for s in scopes):
+            raise HTTPException(403, f"this API key lacks the scope {needed}")
+        return principal
+
+    return authenticated
+

@@ -1,0 +1,84 @@
+"""In-memory unit of work for the service layer's unit tests."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from core.bootstrap import bootstrap
+from core.adapters.sandbox_payments import SandboxPaymentGateway
+from core.domain.aggregate import Aggregate
+from core.domain.events import DomainEvent
+from core.service_layer.messagebus import MessageBus
+from core.service_layer.unit_of_work import UnitOfWork
+
+
+class FakeRepository:
+    def __init__(self, key: Callable[[Any], Any]) -> None:
+        self.key = key
+        self.items: dict[Any, Any] = {}
+
+    def add(self, obj: Any) -> None:
+        self.items[self.key(obj)] = obj
+
+    def get(self, key: Any, *, for_update: bool = False) -> Any:
+        return self.items.get(key)
+
+    def list(self, *, offset: int = 0, limit: int = 50, **where: Any) -> list[Any]:
+        found = [o for k, o in sorted(self.items.items())
+                 if all(getattr(o, f) == v for f, v in where.items())]
+        return found[offset:offset + limit]
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """Shared state across units of work, like one database; commit publishes to `outbox`."""
+
+    def __init__(self) -> None:
+        self.products = FakeRepository(lambda p: p.sku)
+        self.listings = FakeRepository(lambda x: x.listing_id)
+        self.stock = FakeRepository(lambda s: s.product_sku)
+        self.orders = FakeRepository(lambda o: o.order_id)
+        self.users = FakeRepository(lambda u: u.user_id)
+        self.api_keys = FakeRepository(lambda k: k.key_hash)
+        self.communities = FakeRepository(lambda c: c.community_id)
+        self.posts = FakeRepository(lambda p: p.post_id)
+        self.comments = FakeRepository(lambda c: c.comment_id)
+        self.votes = FakeRepository(lambda v: (v.target_type, v.target_id, v.user_id))
+        self.moderation = FakeRepository(lambda m: m.action_id)
+        self.shows = FakeRepository(lambda s: s.show_id)
+        self.idempotency = FakeRepository(lambda r: r.key)
+        self.outbox: list[DomainEvent] = []
+        self.commits = 0
+
+    def __enter__(self) -> UnitOfWork:
+        self._saved = {n: copy.deepcopy(r.items) for n, r in self._repos()}
+        return self
+
+    def _repos(self) -> list[tuple[str, FakeRepository]]:
+        return [(n, r) for n, r in vars(self).items() if isinstance(r, FakeRepository)]
+
+    def touched(self) -> Iterable[Aggregate]:
+        for _, repo in self._repos():
+            yield from (o for o in repo.items.values() if isinstance(o, Aggregate))
+
+    def write_outbox(self, events: list[DomainEvent]) -> None:
+        self.outbox.extend(events)
+
+    def _commit(self) -> None:
+        self.commits += 1
+        self._saved = {n: r.items for n, r in self._repos()}
+
+    def rollback(self) -> None:
+        """Back to the state of the last commit, like a database."""
+        for name, repo in self._repos():
+            repo.items = self._saved[name]
+
+
+def fake_bus() -> tuple[MessageBus, FakeUnitOfWork]:
+    uow = FakeUnitOfWork()
+    counter = itertools.count(1)
+    bus = bootstrap(uow_factory=lambda: uow, gateway=SandboxPaymentGateway(),
+                    new_id=lambda: f"id{next(counter)}")
+    return bus, uow
