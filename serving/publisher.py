@@ -53,6 +53,9 @@ class EventPublisher:
                 bootstrap_servers=self._bootstrap, acks=1, enable_idempotence=False,
                 linger_ms=2, request_timeout_ms=int(self._timeout_s * 1000),
                 client_id="agora-serving")
+            quiet = logging.getLogger("aiokafka")  # it logs every refused connection as an error
+            level = quiet.level
+            quiet.setLevel(logging.CRITICAL)
             try:
                 await producer.start()
             except (KafkaError, OSError) as exc:
@@ -60,6 +63,8 @@ class EventPublisher:
                 await producer.stop()
                 await asyncio.sleep(RETRY_S)
                 continue
+            finally:
+                quiet.setLevel(level)
             self._producer, self.last_error = producer, None
             log.info("producer connected to %s", self._bootstrap)
             return

@@ -35,7 +35,9 @@ def recommendation_response(outcome: Outcome, *, request_id: str, metrics: Metri
         for reason in outcome.fallbacks:
             metrics.fallbacks.labels(reason).inc()
     metrics.served.labels(outcome.variant).inc()
-    if outcome.items:
+    if not publisher.available:
+        metrics.dropped_events.inc()
+    elif outcome.items:
         publisher.publish_soon(RecommendationServed(
             event_id=uuid.uuid4(), occurred_at=datetime.now(UTC), user_id=user_id,
             request_id=request_id, surface=surface,

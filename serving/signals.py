@@ -21,6 +21,7 @@ T = TypeVar("T")
 
 RECENT_ITEMS = 20
 # Interactions that mean the user has the item: not recommended again by default.
+DOMAINS = tuple(d.value for d in Domain)
 CONSUMED_EVENTS = frozenset({"order_placed", "episode_played"})
 
 
@@ -29,12 +30,8 @@ class SignalsUnavailable(RuntimeError):
 
 
 class LiveSignals(Protocol):
-    async def recent_items(self, user_id: str, n: int) -> list[str]:
-        """Items the user interacted with lately, newest first."""
-        ...
-
-    async def consumed_items(self, user_id: str) -> set[str]:
-        """Items bought, played or otherwise consumed: not recommended again by default."""
+    async def recent(self, user_id: str) -> list[RecentInteraction]:
+        """The user's latest interactions in every domain, newest first."""
         ...
 
     async def out_of_stock(self, items: list[str]) -> set[str]:
@@ -52,7 +49,8 @@ class UserContext:
 async def bounded(call: Awaitable[T], timeout_s: float) -> T:
     """Await a store read within `timeout_s`; `SignalsUnavailable` otherwise."""
     try:
-        return await asyncio.wait_for(call, timeout_s)
+        async with asyncio.timeout(timeout_s):  # no extra task, unlike wait_for
+            return await call
     except (StoreUnavailable, TimeoutError, OSError) as exc:
         raise SignalsUnavailable(type(exc).__name__) from exc
 
@@ -60,12 +58,12 @@ async def bounded(call: Awaitable[T], timeout_s: float) -> T:
 async def user_context(signals: LiveSignals, user_id: str, timeout_s: float) -> UserContext:
     """History and consumed items, or an empty context that says the store is degraded."""
     try:
-        history, consumed = await bounded(
-            asyncio.gather(signals.recent_items(user_id, RECENT_ITEMS),
-                           signals.consumed_items(user_id)), timeout_s)
+        recent = await bounded(signals.recent(user_id), timeout_s)
     except SignalsUnavailable:
         return UserContext(degraded="store-unavailable")
-    return UserContext(history=history, consumed=consumed)
+    history = list(dict.fromkeys(r.item_id for r in recent))[:RECENT_ITEMS]
+    return UserContext(history=history,
+                       consumed={r.item_id for r in recent if r.event_type in CONSUMED_EVENTS})
 
 
 class StoreSignals:
@@ -74,19 +72,12 @@ class StoreSignals:
     def __init__(self, *, store: OnlineStore) -> None:
         self._store = store
 
-    async def _recent(self, user_id: str) -> list[RecentInteraction]:
-        per_domain = await asyncio.gather(*(recent_interactions(self._store, user_id, d.value)
-                                            for d in Domain))
+    async def recent(self, user_id: str) -> list[RecentInteraction]:
+        per_domain = await asyncio.gather(*(recent_interactions(self._store, user_id, d)
+                                            for d in DOMAINS))
         merged = [r for rows in per_domain for r in rows]
         merged.sort(key=lambda r: r.ts, reverse=True)
         return merged
-
-    async def recent_items(self, user_id: str, n: int) -> list[str]:
-        return list(dict.fromkeys(r.item_id for r in await self._recent(user_id)))[:n]
-
-    async def consumed_items(self, user_id: str) -> set[str]:
-        return {r.item_id for r in await self._recent(user_id)
-                if r.event_type in CONSUMED_EVENTS}
 
     async def out_of_stock(self, items: list[str]) -> set[str]:
         products = [i for i in items if i.startswith("product:")]

@@ -12,11 +12,8 @@ from tests.unit.serving.conftest import FakeSource
 
 
 class NoSignals:
-    async def recent_items(self, user_id, n):
+    async def recent(self, user_id):
         return []
-
-    async def consumed_items(self, user_id):
-        return set()
 
     async def out_of_stock(self, items):
         return set()

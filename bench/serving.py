@@ -1,0 +1,148 @@
+"""`make bench-serving`: recommendations against hello-world, same app, same run.
+
+A model over 12,000 items (item-kNN on generated clustered interactions of 20,000 users) is
+registered in a throw-away MLflow registry and served through the `champion` alias by
+`uvicorn` (uvloop, httptools, one worker) in its own process; `bench.loadgen` loads it from a
+second process on loopback at 32 and 128 connections, for a fixed time per run. No broker runs:
+recommendation_served events are counted as dropped, which keeps the two cores of this machine
+for the server and the load generator. Writes bench/results/serving.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+
+from agora.broker import free_port
+from bench.report import write_result
+
+N_ITEMS = 12_000
+N_USERS = 20_000
+N_CATEGORIES = 40
+PER_USER = 25
+MODEL_NAME = "agora-recommender"
+HELLO_PATH = "/bench/hello"
+
+
+def interactions(seed: int = 42):  # type: ignore[no-untyped-def]
+    from models.interactions import Interactions
+
+    rng = np.random.default_rng(seed)
+    per_cat = N_ITEMS // N_CATEGORIES
+    cat_of_user = rng.integers(0, N_CATEGORIES, size=(N_USERS, 2))
+    users = np.repeat(np.arange(N_USERS), PER_USER)
+    cats = cat_of_user[users, rng.integers(0, 2, size=len(users))]
+    ranks = np.minimum(rng.zipf(1.3, size=len(users)) - 1, per_cat - 1)
+    items = cats * per_cat + ranks
+    frame = pd.DataFrame({"user_id": [f"u{u}" for u in users],
+                          "item_id": [f"product:p{i}" for i in items]})
+    all_items = [f"product:p{i}" for i in range(N_ITEMS)]
+    categories = {f"product:p{i}": f"c{i // per_cat}" for i in range(N_ITEMS)}
+    return Interactions.from_frame(frame, weight_col=None, items=all_items,
+                                   item_categories=categories)
+
+
+def register_model(tracking_uri: str) -> dict[str, object]:
+    import mlflow
+
+    from models.catalog import build
+    from models.registry import log_recommender, move_alias
+
+    data = interactions()
+    started = time.perf_counter()
+    model = build("item_knn").fit(data)
+    fit_s = time.perf_counter() - started
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    with mlflow.start_run(run_name="bench-serving"):
+        registered = log_recommender(model, preset="item_knn", metrics={},
+                                     registered_name=MODEL_NAME)
+    move_alias(MODEL_NAME, registered.version)
+    return {"model": "item_knn", "items": len(data.item_ids), "users": len(data.user_ids),
+            "interactions": data.nnz, "fit_s": round(fit_s, 2), "version": registered.version}
+
+
+def start_server(tmp: Path, tracking_uri: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "AGORA_DATA_DIR": str(tmp), "AGORA_MLFLOW_TRACKING_URI": tracking_uri,
+           "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "AGORA_REDIS_URL": "",
+           "AGORA_RATE_LIMIT_PER_S": "1000000000", "AGORA_MODEL_POLL_S": "3600"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.serving_app:app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+         "--no-access-log", "--log-level", "warning"], env=env)
+
+
+def wait_for_champion(base: str, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            models = httpx.get(f"{base}/v1/models", timeout=2).json()["models"]
+            if models[0]["version"] is not None:
+                return
+        except (httpx.HTTPError, KeyError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError("the server never loaded the champion")
+
+
+def load(base: str, paths: list[str], connections: int, duration: float,
+         tmp: Path) -> dict[str, Any]:
+    paths_file = tmp / "paths.txt"
+    paths_file.write_text("\n".join(paths))
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.loadgen", "--url", base, "--paths-file", str(paths_file),
+         "--connections", str(connections), "--duration", str(duration), "--warmup", "2"],
+        capture_output=True, text=True, check=True, timeout=duration + 60)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per run")
+    args = parser.parse_args()
+    rng = np.random.default_rng(7)
+    rec_paths = [f"/v1/users/u{u}/recommendations?k=10"
+                 for u in rng.integers(0, N_USERS, size=5000)]
+    with tempfile.TemporaryDirectory(prefix="agora-bench-serving-") as name:
+        tmp = Path(name)
+        tracking_uri = f"sqlite:///{tmp / 'mlflow.db'}"
+        model = register_model(tracking_uri)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = start_server(tmp, tracking_uri, port)
+        try:
+            wait_for_champion(base)
+            sample = httpx.get(f"{base}{rec_paths[0]}").json()
+            assert sample["model"]["version"] == model["version"], sample
+            runs: dict[str, dict[str, dict[str, Any]]] = {"hello": {}, "recommendations": {}}
+            for connections in (32, 128):
+                for endpoint, paths in (("hello", [HELLO_PATH]),
+                                        ("recommendations", rec_paths)):
+                    runs[endpoint][str(connections)] = load(base, paths, connections,
+                                                            args.duration, tmp)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    ratio = {c: round(runs["recommendations"][c]["rps"] / runs["hello"][c]["rps"], 3)
+             for c in ("32", "128")}
+    write_result("serving", {
+        "endpoints": runs, "throughput_ratio": ratio, "model": model,
+        "targets": {"throughput_ratio": ">= 0.5", "p99_s_at_32": "<= 0.025"},
+        "setup": "uvicorn 1 worker (uvloop, httptools), embedded SQLite online store, no broker;"
+                 " load from bench.loadgen in a second process on loopback"})
+
+
+if __name__ == "__main__":
+    main()
