@@ -1,0 +1,177 @@
+"""`make bench-stream`: the full agent set on one worker beside a plain aiokafka consumer,
+on the same broker and topics in the same run, then freshness at a steady 2,000 events/s.
+
+Writes bench/results/stream.json. The worker runs as `agora worker` on Redis (db 14) when
+Redis is up, else on the embedded store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from agora.broker import EmbeddedBroker, free_port
+from agora.simulator.traffic import Traffic
+from contracts.topics import SOURCE_TOPICS, key_for, topic_for
+from features import kpis as k
+from features.online import OnlineStore, open_store
+from features.users import session_key
+
+N_EVENTS = int(os.environ.get("BENCH_STREAM_EVENTS", "100000"))
+RATE = 2000.0
+FRESHNESS_S = 20.0
+REDIS = "redis://127.0.0.1:6379/14"
+
+
+def redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def preload(bootstrap: str, n: int) -> None:
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20,
+                         "queue.buffering.max.messages": 1_000_000})
+    traffic = Traffic(seed=1)
+    for i in range(n):
+        ev = traffic.next()
+        assert isinstance(ev, dict)
+        producer.produce(topic_for(ev), orjson.dumps(ev), key_for(ev))
+        if i % 10_000 == 0:
+            producer.poll(0)
+    producer.flush(60)
+
+
+async def raw_consumer(bootstrap: str, n: int) -> float:
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(*SOURCE_TOPICS, bootstrap_servers=bootstrap,
+                                group_id=f"raw-{uuid.uuid4().hex[:6]}",
+                                auto_offset_reset="earliest", max_poll_records=10_000)
+    await consumer.start()
+    seen, start = 0, time.perf_counter()
+    try:
+        while seen < n:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                for rec in records:
+                    orjson.loads(rec.value)
+                seen += len(records)
+    finally:
+        elapsed = time.perf_counter() - start
+        await consumer.stop()
+    return seen / elapsed
+
+
+async def processed(store: OnlineStore) -> float:
+    totals = await store.get_fields(k.TOTALS_KEY)
+    return sum(float(v) for f, v in totals.items() if f.startswith("events|"))
+
+
+async def agents_rate(store: OnlineStore, n: int) -> float:
+    while await processed(store) == 0:  # noqa: ASYNC110 (polling the store is the point)
+        await asyncio.sleep(0.01)
+    start, first = time.perf_counter(), await processed(store)
+    done = first
+    while done < n:
+        await asyncio.sleep(0.02)
+        done = await processed(store)
+    return (done - first) / (time.perf_counter() - start)
+
+
+async def freshness(bootstrap: str, store: OnlineStore) -> list[float]:
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+    traffic = Traffic(seed=2)
+    outstanding: dict[str, float] = {}
+    latencies: list[float] = []
+    sent, start, next_probe = 0, time.monotonic(), 0.0
+    while time.monotonic() - start < FRESHNESS_S:
+        now = time.monotonic()
+        for _ in range(int((now - start) * RATE) - sent):
+            ev = traffic.next()
+            assert isinstance(ev, dict)
+            producer.produce(topic_for(ev), orjson.dumps(ev), key_for(ev))
+            sent += 1
+        if now >= next_probe:
+            user = f"probe-{uuid.uuid4().hex[:10]}"
+            probe = {"event_id": str(uuid.uuid4()), "event_type": "product_viewed",
+                     "occurred_at": datetime.now(UTC).isoformat(), "user_id": user,
+                     "session_id": user, "schema_version": 1, "product_id": "P00001",
+                     "category": "home", "price": 1.0}
+            producer.produce(topic_for(probe), orjson.dumps(probe), key_for(probe))
+            outstanding[user] = time.monotonic()
+            next_probe = now + 0.05
+        producer.poll(0)
+        users = list(outstanding)
+        for user, row in zip(users, await store.get_many([session_key(u) for u in users]),
+                             strict=True):
+            if row:
+                latencies.append(time.monotonic() - outstanding.pop(user))
+        await asyncio.sleep(0.005)
+    producer.flush(10)
+    return latencies
+
+
+async def measure(bootstrap: str, url: str | None, tmp: str) -> dict[str, float]:
+    raw_rate = await raw_consumer(bootstrap, N_EVENTS)
+    store = open_store(url or f"sqlite:///{tmp}/online.db")
+    env = {**os.environ, "AGORA_KAFKA_BOOTSTRAP": bootstrap, "AGORA_DATA_DIR": tmp,
+           "AGORA_REDIS_URL": url or "", "AGORA_LOG_LEVEL": "WARNING",
+           "AGORA_WORKER_APP_ID": f"bench-{uuid.uuid4().hex[:6]}"}
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "agora.cli", "worker", "--web-port", str(free_port()), env=env,
+        stdout=subprocess.DEVNULL)
+    try:
+        rate = await agents_rate(store, N_EVENTS)
+        lat = sorted(await freshness(bootstrap, store))
+    finally:
+        worker.terminate()
+        await worker.wait()
+        await store.close()
+    return {"agents": rate, "raw": raw_rate, "p50": statistics.median(lat),
+            "p99": lat[min(len(lat) - 1, int(0.99 * len(lat)))], "probes": len(lat)}
+
+
+def main() -> None:
+    url = REDIS if redis_up() else None
+    if url:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter("agora:*", count=5000):
+            client.delete(key)
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=free_port()) as broker:
+        preload(broker.bootstrap, N_EVENTS)
+        m = asyncio.run(measure(broker.bootstrap, url, tmp))
+    result = {
+        "events": N_EVENTS, "store": "redis" if url else "sqlite",
+        "agents_events_per_s": round(m["agents"]), "raw_consumer_events_per_s": round(m["raw"]),
+        "ratio_agents_to_raw": round(m["agents"] / m["raw"], 4),
+        "freshness_rate_events_per_s": RATE, "freshness_probes": m["probes"],
+        "freshness_p50_s": round(m["p50"], 4), "freshness_p99_s": round(m["p99"], 4),
+    }
+    out = Path("bench/results/stream.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
