@@ -65,16 +65,19 @@ function periodText(seconds) {
 
 function delta(fig, riseIsBad, fallbackS) {
   const period = periodText(fig.period_s || fallbackS);
-  if (fig.previous === null || fig.previous === undefined) return ["", "now"];
+  if (fig.previous === null || fig.previous === undefined) return ["", "current value"];
   const diff = fig.value - fig.previous;
   if (fig.previous === 0) {
-    return diff === 0 ? ["", `= ${period}`] : [riseIsBad ? "bad" : "good", `▲ from 0, ${period}`];
+    return diff === 0 ? ["", `= ${period}`] : [riseIsBad ? "bad" : "good", `▲ from 0 the ${period}`];
   }
   const pct = (diff / Math.abs(fig.previous)) * 100;
   const arrow = pct > 0.05 ? "▲" : pct < -0.05 ? "▼" : "=";
   const cls = arrow === "=" ? "" : (pct > 0) !== riseIsBad ? "good" : "bad";
   return [cls, `${arrow} ${nf(1).format(Math.abs(pct))} % vs ${period}`];
 }
+
+// "▲ 12.5 %" without the period, for tables and legends.
+function shortDelta(text) { return text.replace(/ (vs|the)? ?previous.*$/, ""); }
 
 function renderTiles(o) {
   const box = document.getElementById("kpis");
@@ -93,51 +96,63 @@ function renderTiles(o) {
       el("div", { class: `delta ${cls}` }, text));
     const second = sub && sub(o);
     if (second) tile.append(el("div", { class: "sub" }, second));
-    if (key === "events_per_s") {
-      tile.append(el("div", { class: "sub domains" }, ...DOMAINS.filter((d) => o.events_per_s[d]).map((d) =>
-        el("span", {}, el("span", { class: "swatch", style: `background:${COLORS[d]}` }),
-          `${d} ${FMT.rate(o.events_per_s[d].value)}`))));
-    }
     return tile;
   }));
 }
 
+function remPx() { return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16; }
+
+function timeLabel(t) {
+  return new Date(t * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+// uPlot draws on a canvas in pixels: fonts, widths and gaps follow the page's rem.
 function makeChart(id, series) {
   const box = document.getElementById(id);
+  const rem = remPx();
+  const font = `${Math.round(rem * 0.8)}px system-ui, sans-serif`;
+  const axis = { stroke: "#8b98a5", font, grid: { stroke: "#2a3540", width: 1 }, ticks: { stroke: "#2a3540", width: 1 } };
+  const legend = el("div", { class: "legend" });
+  box.after(legend);
   const opts = {
     width: box.clientWidth || 400, height: box.clientHeight || 200,
-    series: [{}, ...series.map((s) => ({ stroke: s.color, width: 2, label: s.label, scale: s.scale || "y",
-      value: (u, v) => (v === null ? "—" : nf(1).format(v)) }))],
+    series: [{}, ...series.map((s) => ({ stroke: s.color, width: Math.max(2, rem / 7), label: s.label, scale: s.scale || "y",
+      points: { show: false } }))],
     axes: [
-      { stroke: "#8b98a5", grid: { stroke: "#2a3540" }, ticks: { stroke: "#2a3540" } },
-      { stroke: "#8b98a5", grid: { stroke: "#2a3540" }, ticks: { stroke: "#2a3540" }, size: 60 },
-      ...(series.some((s) => s.scale === "y2") ? [{ scale: "y2", side: 1, stroke: "#8b98a5", grid: { show: false }, size: 70 }] : []),
+      { ...axis, space: rem * 6, size: rem * 2.2, incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600], values: (u, ticks) => ticks.map(timeLabel) },
+      { ...axis, size: rem * 3.6, values: (u, ticks) => ticks.map((v) => nf(1).format(v)) },
+      ...(series.some((s) => s.scale === "y2") ? [{ ...axis, scale: "y2", side: 1, grid: { show: false }, size: rem * 4.2,
+        values: (u, ticks) => ticks.map((v) => nf(0).format(v)) }] : []),
     ],
     scales: { x: { time: true } },
-    legend: { live: false },
+    legend: { show: false },
     cursor: { show: false },
   };
   const data = [[], ...series.map(() => [])];
   const chart = new uPlot(opts, data, box);
-  new ResizeObserver(() => {
-    const legend = chart.root.querySelector(".u-legend");
-    chart.setSize({ width: box.clientWidth, height: box.clientHeight - (legend ? legend.offsetHeight : 0) });
-  }).observe(box);
-  return { chart, data };
+  new ResizeObserver(() => chart.setSize({ width: box.clientWidth, height: box.clientHeight })).observe(box);
+  return { chart, data, series, legend };
 }
 
 const charts = {};
 function pushHistory(o) {
   const t = Date.parse(o.as_of) / 1000;
-  const add = (c, values) => {
+  const add = (c, figs, fmt) => {
     if (!c) return;
     c.data[0].push(t);
-    values.forEach((v, i) => c.data[i + 1].push(v));
+    figs.forEach((f, i) => c.data[i + 1].push(f ? f.value : null));
     while (c.data[0].length && c.data[0][0] < t - HISTORY_S) c.data.forEach((col) => col.shift());
     c.chart.setData(c.data);
+    c.legend.replaceChildren(...c.series.map((s, i) => {
+      const f = figs[i];
+      const [cls, text] = f ? delta(f, false, o.period_s) : ["", ""];
+      return el("span", { class: "item", "data-series": s.label },
+        el("span", { class: "swatch", style: `background:${s.color}` }), s.label, " ",
+        el("b", {}, f ? fmt(f.value) : "—"), " ", el("small", { class: cls }, shortDelta(text)));
+    }));
   };
-  add(charts.events, DOMAINS.map((d) => (o.events_per_s && o.events_per_s[d] ? o.events_per_s[d].value : null)));
-  add(charts.orders, [o.orders_per_min ? o.orders_per_min.value : null, o.gmv_per_min ? o.gmv_per_min.value : null]);
+  add(charts.events, DOMAINS.map((d) => (o.events_per_s ? o.events_per_s[d] : null)), FMT.rate);
+  add(charts.orders, [o.orders_per_min, o.gmv_per_min], FMT.money);
 }
 
 function empty(text) { return el("div", { class: "empty" }, text); }
@@ -207,15 +222,27 @@ function renderModels(o) {
   if (!rows.length) return box.replaceChildren(...[head, empty(o.ctr ? "no recommendation served yet" : "click-through not available yet")].filter(Boolean));
   box.replaceChildren(...[head, el("table", {},
     el("thead", {}, el("tr", {}, el("th", {}, "model"), el("th", {}, "variant"), el("th", { class: "num" }, "served"),
-      el("th", { class: "num" }, "clicks"), el("th", { class: "num" }, "CTR"), el("th", { class: "num" }, "change"))),
+      el("th", { class: "num" }, "clicks"), el("th", { class: "num" }, "CTR"), el("th", { class: "num" }, "vs previous 15 min"))),
     el("tbody", {}, ...rows.map((r) => {
       const [cls, text] = r.ctr ? delta(r.ctr, false, Math.round(o.period_s || 60)) : ["", ""];
       return el("tr", {}, el("td", {}, r.model), el("td", {}, r.variant),
         el("td", { class: "num" }, r.impressions === null ? "—" : FMT.count(r.impressions)),
         el("td", { class: "num" }, r.clicks === null ? "—" : FMT.count(r.clicks)),
         el("td", { class: "num" }, r.ctr ? FMT.pct(r.ctr.value) : "—"),
-        el("td", { class: `num ${cls}` }, text));
+        el("td", { class: `num ${cls}` }, shortDelta(text)));
     })))].filter(Boolean));
+}
+
+function renderModeration(o) {
+  const box = document.getElementById("moderation");
+  const items = o.moderation_items;
+  if (!items) return box.replaceChildren(empty("moderation queue not available yet"));
+  if (!items.length) return box.replaceChildren(empty("nothing waiting for review"));
+  box.replaceChildren(el("table", {},
+    el("thead", {}, el("tr", {}, el("th", {}, "content"), el("th", {}, "reason"), el("th", {}, "detail"), el("th", { class: "num" }, "flagged"))),
+    el("tbody", {}, ...items.slice(0, 8).map((f) => el("tr", {},
+      el("td", {}, f.target_id ?? "—"), el("td", {}, f.reason ?? "—"), el("td", { class: "dim" }, f.detail ?? ""),
+      el("td", { class: "num" }, f.flagged_at ? timeLabel(f.flagged_at) : "—"))))));
 }
 
 function renderLag(o) {
@@ -245,6 +272,7 @@ function render(o) {
   renderLowStock(o);
   renderModels(o);
   renderLag(o);
+  renderModeration(o);
   const missing = document.getElementById("missing");
   missing.hidden = !(o.missing && o.missing.length);
   missing.textContent = o.missing && o.missing.length ? `Not provided by the stream agents yet: ${o.missing.join(", ")}.` : "";
