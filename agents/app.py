@@ -71,14 +71,16 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
     metrics = WorkerMetrics()
     spool = (LakeSpool(lake_root=settings.lake, max_bytes=settings.lake_flush_bytes,
                        max_age_s=settings.lake_flush_s) if settings.lake_enabled else None)
-    raw = {"key_serializer": "raw", "value_serializer": "raw"}
-    dlq = app.topic(Topic.dead_letter, **raw)
-    derived = {t: app.topic(t, **raw) for t in (Topic.inventory_alerts, Topic.moderation_flags)}
+    dlq = app.topic(Topic.dead_letter, key_serializer="raw", value_serializer="raw")
+    derived: dict[str, Any] = {
+        t: app.topic(t, key_serializer="raw", value_serializer="raw")
+        for t in (Topic.inventory_alerts, Topic.moderation_flags)}
     by_topic = contexts(settings)
     for topic, ctx in by_topic.items():
         pipeline = Pipeline(context=ctx, store=online, spool=spool, metrics=metrics, dlq=dlq,
                             topics=derived, half_life_s=settings.trending_half_life_s)
-        source = app.topic(topic, key_type=bytes, value_type=bytes, **raw)
+        source = app.topic(topic, key_type=bytes, value_type=bytes, key_serializer="raw",
+                           value_serializer="raw")
 
         async def consume(stream: faust.StreamT[Any], pipeline: Pipeline = pipeline) -> None:
             await pipeline.run(stream, max_=settings.worker_batch_max,

@@ -61,7 +61,7 @@ class Pipeline:
     half_life_s: float
 
     async def run(self, stream: faust.StreamT[Any], *, max_: int, within: float) -> None:
-        async for events in stream.take_events(max_, within=within):
+        async for events in stream.take_events(max_, within=within):  # type: ignore[attr-defined]
             await self.process(events)
 
     async def process(self, events: Sequence[Any]) -> None:
@@ -129,4 +129,4 @@ class Pipeline:
         self.metrics.dead_letters.labels(self.context.name, field).inc()
         return await self.dlq.send(key=msg.key, value=dead_letter(
             raw=msg.value, error=error, field=field, topic=msg.topic,
-            partition=msg.partition, offset=msg.offset, key=msg.key))  # type: ignore[no-any-return]
+            partition=msg.partition, offset=msg.offset, key=msg.key))

@@ -39,7 +39,7 @@ def activity_writes(events: Sequence[Any], *, domain: str, batch: WriteBatch) ->
     funnel: dict[tuple[str, int], set[str]] = defaultdict(set)
     sessions: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     session_meta: dict[str, tuple[float, str, float]] = {}  # user -> last_at, session, first
-    recent: dict[tuple[str, str], list[RecentInteraction]] = defaultdict(list)
+    recent: dict[tuple[Any, str], list[RecentInteraction]] = defaultdict(list)
     for ev in events:
         ts = ev.occurred_at.timestamp()
         minute = minute_of(ts)
@@ -86,9 +86,9 @@ def activity_writes(events: Sequence[Any], *, domain: str, batch: WriteBatch) ->
         batch.add(SetFields(key=key, values={"last_at": last, "session_id": sid},
                             ttl_s=SESSION_IDLE_S))
         batch.add(IncrFields(key=key, deltas=dict(counts), ttl_s=SESSION_IDLE_S))
-    for (item_dom, user), items in recent.items():
+    for (dom, user), items in recent.items():
         items.sort(key=lambda it: it.ts)
-        batch.add(PushRecent(key=recent_key(item_dom, user), values=[i.encode() for i in items],
+        batch.add(PushRecent(key=recent_key(str(dom), user), values=[i.encode() for i in items],
                              max_len=RECENT_MAX, ttl_s=RECENT_TTL_S))
 
 

@@ -41,7 +41,7 @@ class CommerceContext(PlainContext):
 
     async def after(self, events: Sequence[Any], store: OnlineStore,
                     now: float) -> tuple[WriteBatch, list[Outbound]]:
-        batch, out = WriteBatch(), []
+        batch, out = WriteBatch(), list[Outbound]()
         products = touched_products(events)
         if not products:
             return batch, out

@@ -10,6 +10,7 @@ from features.online import (
     Once,
     OnlineStore,
     PushRecent,
+    Remove,
     SetFields,
     SetMissing,
     WriteBatch,
@@ -91,3 +92,9 @@ async def test_large_batch_spans_chunks(store: OnlineStore) -> None:
     await store.apply(batch(*writes))
     rows = await store.get_many([f"many:{i}" for i in range(7)])
     assert sum(int(r["n"]) for r in rows) == 5000
+
+
+async def test_remove_members(store: OnlineStore) -> None:
+    await store.apply(batch(IncrScores(key="q", deltas={"a": 1.0, "b": 2.0})))
+    await store.apply(batch(Remove(key="q", members=["b", "c"])))
+    assert await store.top("q", 5) == [("a", 1.0)]
