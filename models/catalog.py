@@ -28,7 +28,7 @@ PRESETS: dict[str, Callable[[], Recommender]] = {
     "item_knn_bm25": lambda: ItemKNNRecommender(similarity="bm25", neighbours=400),
     "ease": lambda: EASERecommender(l2=500.0),
     "als": lambda: ALSRecommender(factors=32, regularization=1.0, alpha=1.0),
-    "bpr": lambda: BPRRecommender(),
+    "bpr": lambda: BPRRecommender(factors=64, learning_rate=0.002, iterations=200),
     "content": lambda: ContentRecommender(),
     "hybrid": lambda: HybridRecommender(),
 }

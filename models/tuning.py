@@ -27,11 +27,11 @@ GRIDS: dict[str, list[dict[str, Any]]] = {
     "item_knn_bm25": [{"neighbours": n, "k1": k1, "b": b}
                       for n in (50, 100, 200, 400) for k1 in (0.5, 1.2) for b in (0.5, 0.75)],
     "als": [{"factors": f, "regularization": r, "alpha": a, "iterations": 15}
-            for f in (32, 64, 128) for r in (0.05, 1.0) for a in (1.0, 5.0, 20.0)],
+            for f in (32, 64, 128) for r in (0.3, 1.0, 3.0) for a in (0.5, 1.0, 5.0)],
     "bpr": [{"factors": f, "learning_rate": lr, "regularization": 0.01, "iterations": it}
-            for f in (32, 64) for lr in (0.01, 0.05) for it in (100, 300)],
+            for f in (64, 128) for lr in (0.002, 0.005) for it in (100, 200)],
     "hybrid": [{"weights": {"cf": 1.0, "content": c, "popularity": p}}
-               for c in (0.0, 0.02, 0.05, 0.1, 0.2) for p in (0.0, 0.02, 0.05, 0.1)],
+               for c in (0.0, 0.05, 0.1, 0.2, 0.4) for p in (0.0, 0.02, 0.05, 0.1)],
 }
 
 
