@@ -34,7 +34,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADING = "## Models"
 
 
-def als_overhead(protocol: Protocol, repeats: int = 3) -> dict[str, float]:
+def als_overhead(protocol: Protocol, repeats: int = 3) -> dict[str, Any]:
     """Median seconds: our ALS (matrix handed over, factors read back) vs raw implicit."""
     data = to_interactions(protocol.train, protocol.side)
     model = build("als")
