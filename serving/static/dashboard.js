@@ -259,6 +259,7 @@ function renderLag(o) {
 let lastAt = 0;
 function render(o) {
   lastAt = Date.now();
+  window.agoraLastOverview = o; // what the page shows, for tests and the console
   setStatus("live", "live");
   document.getElementById("as-of").textContent = new Date(o.as_of).toLocaleTimeString();
   document.getElementById("period").textContent = `${Math.round(o.period_s || 60)} s`;
