@@ -10,6 +10,7 @@ from agora.settings import ServingSettings
 from core.service_layer.messagebus import MessageBus
 from features.online import OnlineStore
 from serving.edge import request_id_of
+from serving.fallback import PopularItems
 from serving.metrics import Metrics
 from serving.publisher import EventPublisher
 from serving.recommending import RecommendationService
@@ -26,6 +27,10 @@ def _store(request: Request) -> OnlineStore:
 
 def _recommendations(request: Request) -> RecommendationService:
     return request.app.state.recommendations
+
+
+def _popular(request: Request) -> PopularItems:
+    return request.app.state.popular
 
 
 def _registry(request: Request) -> ModelRegistry:
@@ -51,6 +56,7 @@ def _request_id(request: Request) -> str:
 SettingsDep = Annotated[ServingSettings, Depends(_settings)]
 StoreDep = Annotated[OnlineStore, Depends(_store)]
 RecommendationsDep = Annotated[RecommendationService, Depends(_recommendations)]
+PopularDep = Annotated[PopularItems, Depends(_popular)]
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 PublisherDep = Annotated[EventPublisher, Depends(_publisher)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]

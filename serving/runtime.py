@@ -60,10 +60,10 @@ async def open_runtime(app: FastAPI, settings: ServingSettings,
                                on_drop=metrics.dropped_events.inc)
     app.state.registry = registry
     app.state.publisher = publisher
+    app.state.popular = PopularItems(store=store, half_life_s=settings.trending_half_life_s,
+                                     timeout_s=settings.store_timeout_s)
     app.state.recommendations = RecommendationService(
-        registry=registry, signals=StoreSignals(store=store),
-        popular=PopularItems(store=store, half_life_s=settings.trending_half_life_s,
-                             timeout_s=settings.store_timeout_s),
+        registry=registry, signals=StoreSignals(store=store), popular=app.state.popular,
         challenger_share=settings.challenger_share, store_timeout_s=settings.store_timeout_s)
     await publisher.start()
     await registry.start()

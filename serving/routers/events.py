@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 
 from contracts import EventError, parse_event
 from serving.deps import PublisherDep, RequestIdDep, SettingsDep
 from serving.publisher import BrokerUnavailable
 from serving.schemas.events import EventBatch, EventsAccepted, EventsRejected
+from serving.security import require_scope
 
-router = APIRouter(prefix="/v1", tags=["events"])
+router = APIRouter(prefix="/v1", tags=["events"],
+                   dependencies=[Depends(require_scope("storefront"))])
 
 BROKER_RETRY_AFTER_S = 5
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from contracts import Domain
 from serving.deps import MetricsDep, PublisherDep, RecommendationsDep, RequestIdDep
 from serving.responses import recommendation_response
 from serving.schemas.recommendations import MAX_K, Recommendations
+from serving.security import require_scope
 
-router = APIRouter(prefix="/v1", tags=["recommendations"])
+router = APIRouter(prefix="/v1", tags=["recommendations"],
+                   dependencies=[Depends(require_scope("storefront"))])
 
 
 @router.get("/items/{item_id}/similar", response_model=Recommendations)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from serving.deps import RegistryDep, SettingsDep
 from serving.recommenders import ServedModel
 from serving.registry import ModelRegistry
+from serving.security import require_scope
 
-router = APIRouter(prefix="/v1/models", tags=["models"])
+router = APIRouter(prefix="/v1/models", tags=["models"],
+                   dependencies=[Depends(require_scope("admin"))])
 
 
 class ModelInService(BaseModel):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from serving.deps import MetricsDep, PublisherDep, RecommendationsDep, RequestIdDep
 from serving.responses import recommendation_response
 from serving.schemas.recommendations import RankRequest, Recommendations
+from serving.security import require_scope
 
-router = APIRouter(prefix="/v1", tags=["recommendations"])
+router = APIRouter(prefix="/v1", tags=["recommendations"],
+                   dependencies=[Depends(require_scope("storefront"))])
 
 
 @router.post("/rank", response_model=Recommendations)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 
 from contracts import Domain
 from serving.deps import MetricsDep, PublisherDep, RecommendationsDep, RequestIdDep
 from serving.recommending import Query as RecQuery
 from serving.responses import recommendation_response
 from serving.schemas.recommendations import MAX_K, Recommendations
+from serving.security import require_scope
 
-router = APIRouter(prefix="/v1", tags=["recommendations"])
+router = APIRouter(prefix="/v1", tags=["recommendations"],
+                   dependencies=[Depends(require_scope("storefront"))])
 
 MAX_EXCLUDE = 500
 

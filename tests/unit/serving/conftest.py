@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from agora.broker import free_port
@@ -17,6 +19,7 @@ from models.interactions import Interactions
 from serving.app import create_app
 from serving.recommenders import Recommender
 from serving.registry import ModelMissing
+from serving.security import KeyRing, static_keys
 
 CATEGORIES = ("audio", "books")
 ITEMS_PER_CATEGORY = 40
@@ -83,10 +86,31 @@ def settings(tmp_path) -> ServingSettings:
                            model_poll_s=3600, redis_url=None)
 
 
+STOREFRONT_KEY = "storefront-key-0123456789"
+OPS_KEY = "ops-key-0123456789abcdef"
+ADMIN_KEY = "admin-key-0123456789abcdef"
+
+
+def install_keys(app: FastAPI) -> None:
+    """Static keys for tests (the core's key ring looks them up in its database otherwise)."""
+    app.state.api_keys = KeyRing(static=static_keys([
+        ("storefront", STOREFRONT_KEY, ["storefront"]), ("ops", OPS_KEY, ["ops"]),
+        ("admin", ADMIN_KEY, ["*"])]))
+
+
+@contextmanager
+def serving_client(settings: ServingSettings, source: FakeSource | None) -> Iterator[TestClient]:
+    """The app with a fake registry, test keys, and the admin key on every request."""
+    app = create_app(settings)
+    if source is not None:
+        app.state.model_source = source
+    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as c:
+        install_keys(app)
+        c.post("/v1/models/reload")
+        yield c
+
+
 @pytest.fixture
 def client(settings: ServingSettings, source: FakeSource) -> Iterator[TestClient]:
-    app = create_app(settings)
-    app.state.model_source = source
-    with TestClient(app) as c:
-        c.post("/v1/models/reload")
+    with serving_client(settings, source) as c:
         yield c

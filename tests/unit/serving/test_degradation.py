@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from fastapi.testclient import TestClient
 
 from features.online import StoreUnavailable
-from serving.app import create_app
+from tests.unit.serving.conftest import serving_client
 
 
 class BrokenModel:
@@ -68,10 +67,8 @@ def test_a_version_that_fails_to_load_leaves_the_old_one_serving(client, source)
 
 
 def test_dead_store_degrades_but_answers(settings, source):
-    app = create_app(settings)
-    app.state.model_source = source
-    with TestClient(app) as client:
-        client.post("/v1/models/reload")
+    with serving_client(settings, source) as client:
+        app = client.app
         dead = DeadStore()
         app.state.recommendations._signals._store = dead
         app.state.recommendations._popular._store = dead

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from serving.app import create_app
 from serving.ratelimit import TokenBuckets
+from tests.unit.serving.conftest import OPS_KEY, STOREFRONT_KEY, serving_client
 
 
 def viewed(**overrides):
@@ -30,18 +31,16 @@ def test_token_buckets_refill_with_time():
 
 def test_rate_limit_answers_429_with_retry_after(settings, source):
     settings = settings.model_copy(update={"rate_limit_per_s": 0.01, "rate_limit_burst": 2})
-    app = create_app(settings)
-    app.state.model_source = source
-    with TestClient(app) as client:
-        headers = {"X-API-Key": "storefront-key"}
+    with serving_client(settings, source) as client:
+        headers = {"X-API-Key": STOREFRONT_KEY}
         codes = [client.get("/v1/users/u1/recommendations", headers=headers).status_code
                  for _ in range(3)]
         assert codes == [200, 200, 429]
         refused = client.get("/v1/users/u1/recommendations", headers=headers)
         assert int(refused.headers["retry-after"]) >= 1
         assert "rate limit" in refused.json()["detail"]
-        other = client.get("/v1/users/u1/recommendations", headers={"X-API-Key": "other"})
-        assert other.status_code == 200
+        other = client.get("/v1/users/u1/recommendations", headers={"X-API-Key": OPS_KEY})
+        assert other.status_code == 403  # its own bucket; refused for its scope, not its rate
         assert client.get("/healthz").status_code == 200
 
 
@@ -107,3 +106,16 @@ def test_cors_is_configurable(settings, source):
         r = client.options("/v1/trending", headers={
             "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
         assert "access-control-allow-origin" not in r.headers
+
+
+def test_scopes(client):
+    path = "/v1/users/u1/recommendations"
+    assert client.get(path, headers={"X-API-Key": STOREFRONT_KEY}).status_code == 200
+    denied = client.get(path, headers={"X-API-Key": OPS_KEY})
+    assert denied.status_code == 403 and "storefront" in denied.json()["detail"]
+    assert client.get(path, headers={"X-API-Key": "no-such-key-at-all"}).status_code == 401
+    anonymous = client.get(path, headers={"X-API-Key": ""})
+    assert anonymous.status_code == 401 and anonymous.json()["detail"]
+    assert client.get("/v1/models", headers={"X-API-Key": STOREFRONT_KEY}).status_code == 403
+    assert client.post("/v1/events", json={"events": [viewed()]},
+                       headers={"X-API-Key": OPS_KEY}).status_code == 403
