@@ -20,14 +20,14 @@ import numpy as np
 
 async def _one_connection(host: str, port: int, paths: list[str], offset: int,
                           until: float, warm_until: float, out: list[float],
-                          errors: list[int]) -> None:
+                          errors: list[int], api_key: str) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     cycle = itertools.islice(itertools.cycle(paths), offset, None)
     try:
         while time.perf_counter() < until:
             path = next(cycle)
             request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
-                       "X-API-Key: bench-storefront-key\r\n\r\n").encode()
+                       f"X-API-Key: {api_key}\r\n\r\n").encode()
             started = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -47,7 +47,7 @@ async def _one_connection(host: str, port: int, paths: list[str], offset: int,
 
 
 async def run(url: str, paths: list[str], connections: int, duration: float,
-              warmup: float) -> dict[str, float | None]:
+              warmup: float, api_key: str) -> dict[str, float | None]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     start = time.perf_counter()
@@ -56,7 +56,7 @@ async def run(url: str, paths: list[str], connections: int, duration: float,
     errors: list[int] = []
     await asyncio.gather(*(
         _one_connection(host, port, paths, (i * 7919) % len(paths), until, warm_until,
-                        latencies, errors) for i in range(connections)))
+                        latencies, errors, api_key) for i in range(connections)))
     lat = np.asarray(latencies)
     return {"connections": connections, "duration_s": duration, "requests": len(lat),
             "errors": len(errors), "rps": round(len(lat) / duration, 1),
@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--api-key", default="")
     args = parser.parse_args()
     with open(args.paths_file) as f:
         paths = [line.strip() for line in f if line.strip()]
@@ -80,7 +81,8 @@ def main() -> None:
         uvloop.install()
     except ImportError:
         pass
-    result = asyncio.run(run(args.url, paths, args.connections, args.duration, args.warmup))
+    result = asyncio.run(run(args.url, paths, args.connections, args.duration, args.warmup,
+                             args.api_key))
     print(json.dumps(result))
 
 

@@ -33,6 +33,7 @@ N_CATEGORIES = 40
 PER_USER = 25
 MODEL_NAME = "agora-recommender"
 HELLO_PATH = "/bench/hello"
+API_KEY = "bench-admin-key-0123456789"
 
 
 def interactions(seed: int = 42):  # type: ignore[no-untyped-def]
@@ -76,7 +77,8 @@ def register_model(tracking_uri: str) -> dict[str, object]:
 def start_server(tmp: Path, tracking_uri: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "AGORA_DATA_DIR": str(tmp), "AGORA_MLFLOW_TRACKING_URI": tracking_uri,
            "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "AGORA_REDIS_URL": "",
-           "AGORA_RATE_LIMIT_PER_S": "1000000000", "AGORA_MODEL_POLL_S": "3600"}
+           "AGORA_RATE_LIMIT_PER_S": "1000000000", "AGORA_ADMIN_API_KEY": API_KEY,
+           "AGORA_MODEL_POLL_S": "3600"}
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.serving_app:app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop", "--http", "httptools",
@@ -87,7 +89,8 @@ def wait_for_champion(base: str, timeout_s: float = 120.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            models = httpx.get(f"{base}/v1/models", timeout=2).json()["models"]
+            models = httpx.get(f"{base}/v1/models", headers={"X-API-Key": API_KEY},
+                               timeout=2).json()["models"]
             if models[0]["version"] is not None:
                 return
         except (httpx.HTTPError, KeyError, ValueError):
@@ -102,7 +105,8 @@ def load(base: str, paths: list[str], connections: int, duration: float,
     paths_file.write_text("\n".join(paths))
     out = subprocess.run(
         [sys.executable, "-m", "bench.loadgen", "--url", base, "--paths-file", str(paths_file),
-         "--connections", str(connections), "--duration", str(duration), "--warmup", "2"],
+         "--connections", str(connections), "--duration", str(duration), "--warmup", "2",
+         "--api-key", API_KEY],
         capture_output=True, text=True, check=True, timeout=duration + 60)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -124,7 +128,7 @@ def main() -> None:
         server = start_server(tmp, tracking_uri, port)
         try:
             wait_for_champion(base)
-            sample = httpx.get(f"{base}{rec_paths[0]}").json()
+            sample = httpx.get(f"{base}{rec_paths[0]}", headers={"X-API-Key": API_KEY}).json()
             assert sample["model"]["version"] == model["version"], sample
             runs: dict[str, dict[str, dict[str, Any]]] = {"hello": {}, "recommendations": {}}
             for connections in (32, 128):
