@@ -15,18 +15,19 @@ from features.online import OnlineStore
 from serving import metrics
 from serving.edge import BodyLimitMiddleware, RequestIdMiddleware
 from serving.fallback import PopularItems
+from serving.health_models import HealthModels, MlflowHealthSource
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.publisher import EventPublisher
 from serving.ratelimit import RateLimitMiddleware, TokenBuckets
 from serving.recommending import RecommendationService
 from serving.registry import MlflowModelSource, ModelRegistry, ModelSource
-from serving.routers import events, items, models_admin, rank, recommendations
+from serving.routers import events, health, items, models_admin, rank, recommendations
 from serving.signals import StoreSignals
 
 
 def install_recommendations(app: FastAPI, settings: ServingSettings) -> None:
     """The recommendation, event and model routes, /metrics, and the middleware."""
-    for module in (recommendations, items, rank, events, models_admin, metrics):
+    for module in (recommendations, items, rank, events, models_admin, health, metrics):
         app.include_router(module.router)
     install_middleware(app, settings)
 
@@ -65,10 +66,14 @@ async def open_runtime(app: FastAPI, settings: ServingSettings,
     app.state.recommendations = RecommendationService(
         registry=registry, signals=StoreSignals(store=store), popular=app.state.popular,
         challenger_share=settings.challenger_share, store_timeout_s=settings.store_timeout_s)
+    app.state.health_models = HealthModels(
+        source=MlflowHealthSource(tracking_uri=settings.mlflow_uri), poll_s=settings.model_poll_s)
     await publisher.start()
     await registry.start()
+    await app.state.health_models.start()
     try:
         yield
     finally:
+        await app.state.health_models.stop()
         await registry.stop()
         await publisher.stop()
