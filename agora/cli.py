@@ -33,7 +33,9 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.api_host
     port = args.port or settings.api_port
     uvicorn.run(create_app(settings), host=host, port=port, loop="uvloop", http="httptools",
-                log_level=settings.log_level.lower(), access_log=False)
+                log_level=settings.log_level.lower(), access_log=False,
+                # open dashboards (server-sent events) must not hold a shutdown
+                timeout_graceful_shutdown=3)
     return 0
 
 
@@ -47,6 +49,19 @@ def _simulate(args: argparse.Namespace) -> int:
                       progress=True)
     print(f"simulate: {report.events} events in {report.seconds:.1f}s "
           f"({report.events_per_s:.0f}/s), {report.malformed} malformed", flush=True)
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from agora.replay.runner import load, replay
+    from agora.settings import CommonSettings
+
+    events = load(args.dataset, args.path)
+    report = replay(events, bootstrap=CommonSettings().kafka_bootstrap, speed=args.speed,
+                    limit=args.limit, progress=True)
+    print(f"replay {args.dataset}: {report.produced} events in {report.seconds:.1f}s "
+          f"({report.events_per_s:.0f}/s), {report.invalid} invalid; {report.by_type}",
+          flush=True)
     return 0
 
 
@@ -113,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--bad-rate", type=float, default=0.0, help="share of malformed events")
     p.set_defaults(func=_simulate)
+
+    p = sub.add_parser("replay", help="replay a real dataset as events with its own timestamps")
+    p.add_argument("dataset", choices=("movielens", "online-retail", "stackexchange"))
+    p.add_argument("--path", required=True, help="the dataset's folder (or the retail CSV)")
+    p.add_argument("--speed", type=float, default=0.0,
+                   help="0: flat out; X: X times real time between events (waits capped at 5s)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N events by time")
+    p.set_defaults(func=_replay)
 
     p = sub.add_parser("demo", help="the whole engine on embedded defaults")
     p.add_argument("--broker-port", type=int, default=9092)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -61,6 +62,17 @@ async def get_analytics_metrics(live: LiveDep) -> Response:
     return Response(exposition.render(await live.overview()), media_type=CONTENT_TYPE_LATEST)
 
 
+def server_exiting() -> bool:
+    """Whether uvicorn is shutting down, so open streams end at once instead of holding it.
+
+    uvicorn installs its bound `Server.handle_exit` as the SIGTERM/SIGINT handler and sets
+    `should_exit` on a signal; elsewhere this is False and `STREAM_MAX_S` bounds the stream
+    (`agora serve` also sets `timeout_graceful_shutdown`).
+    """
+    handler = signal.getsignal(signal.SIGTERM)
+    return getattr(getattr(handler, "__self__", None), "should_exit", False) is True
+
+
 def _frame(event: str, data: Any) -> bytes:
     return b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
@@ -69,7 +81,8 @@ async def _overview_events(request: Request, live: LiveAnalytics,
                            interval_s: float) -> AsyncIterator[bytes]:
     yield f"retry: {RETRY_MS}\n\n".encode()
     ends_at = time.monotonic() + STREAM_MAX_S
-    while time.monotonic() < ends_at and not await request.is_disconnected():
+    while (time.monotonic() < ends_at and not server_exiting()
+           and not await request.is_disconnected()):
         yield _frame("overview", await live.overview())
         await asyncio.sleep(interval_s)
 

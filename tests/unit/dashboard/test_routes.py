@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 
 import orjson
 import pytest
@@ -77,3 +78,23 @@ def test_the_page_fetches_nothing_from_outside() -> None:
             text = path.read_text()
             assert not re.search(r"(?:src|href|url|fetch|EventSource)\(?\s*[\"']?(?:https?:)?//",
                                  text), path
+
+
+class FakeServer:
+    should_exit = True
+
+    def handle_exit(self, sig: int, frame: object) -> None:  # uvicorn's handler's shape
+        pass
+
+
+def test_streams_end_when_the_server_shuts_down(client: TestClient) -> None:
+    """An open dashboard must not hold a shutdown (uvicorn waits for open responses)."""
+    previous = signal.signal(signal.SIGTERM, FakeServer().handle_exit)
+    try:
+        assert analytics.server_exiting()
+        with client.stream("GET", "/v1/analytics/stream") as resp:
+            text = "".join(resp.iter_text())
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert "event: overview" not in text
+    assert not analytics.server_exiting()
