@@ -28,7 +28,8 @@ def _snapshot(client: TestClient) -> tuple[Any, ...]:
 
 
 def test_writes_need_a_key_with_the_scope(client: TestClient):
-    assert client.post("/v1/catalog/products", json=MUG, headers={"X-API-Key": ""}).status_code == 401
+    anonymous = client.post("/v1/catalog/products", json=MUG, headers={"X-API-Key": ""})
+    assert anonymous.status_code == 401
     assert client.post("/v1/catalog/products", json=MUG,
                        headers={"X-API-Key": "agk_wrong"}).status_code == 401
     bus = client.app.state.core  # type: ignore[attr-defined]

@@ -7,8 +7,8 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from core.bootstrap import bootstrap
 from core.adapters.sandbox_payments import SandboxPaymentGateway
+from core.bootstrap import bootstrap
 from core.domain.aggregate import Aggregate
 from core.domain.events import DomainEvent
 from core.service_layer.messagebus import MessageBus
