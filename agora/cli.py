@@ -33,9 +33,7 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.api_host
     port = args.port or settings.api_port
     uvicorn.run(create_app(settings), host=host, port=port, loop="uvloop", http="httptools",
-                log_level=settings.log_level.lower(), access_log=False,
-                # open dashboards (server-sent events) must not hold a shutdown
-                timeout_graceful_shutdown=3)
+                log_level=settings.log_level.lower(), access_log=False)
     return 0
 
 

@@ -10,7 +10,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from features.buckets import HOUR_S
+
+if TYPE_CHECKING:
+    from features.online import OnlineStore
 
 STATS_TTL_S = 3 * HOUR_S
 ACTIVE_SLOT_TTL_S = 15 * 60.0
@@ -79,3 +84,9 @@ def funnel_key(step: str, minute: int) -> str:
 
 def community_key(minute: int) -> str:
     return f"community:m:{minute}"
+
+
+async def read_totals(store: OnlineStore) -> dict[str, float]:
+    """Every counter since the store was created (`stats:total`), whatever the event time:
+    orders, `gmv_cents`, units, cancellations, posts, comments, votes, `events|<domain>`..."""
+    return {field: float(value) for field, value in (await store.get_fields(TOTALS_KEY)).items()}
