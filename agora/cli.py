@@ -33,7 +33,9 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.api_host
     port = args.port or settings.api_port
     uvicorn.run(create_app(settings), host=host, port=port, loop="uvloop", http="httptools",
-                log_level=settings.log_level.lower(), access_log=False)
+                log_level=settings.log_level.lower(), access_log=False,
+                # open dashboards (server-sent events) must not hold a shutdown
+                timeout_graceful_shutdown=3)
     return 0
 
 
