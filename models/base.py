@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from models import persistence
 from models.errors import ModelFitError, ModelFormatError, NotFittedError
@@ -77,8 +78,11 @@ class Recommender(ABC):
         if data.nnz == 0:
             raise ModelFitError(f"{self.name}: no interactions to train on")
         started = time.perf_counter()
-        self._attach(data)
-        self._fit(data)
+        # One BLAS thread: implicit runs its own threads, and on a busy machine a BLAS
+        # thread pool fighting other work makes EASE's inversion several times slower.
+        with threadpool_limits(limits=1, user_api="blas"):
+            self._attach(data)
+            self._fit(data)
         self.train_seconds = time.perf_counter() - started
         return self
 

@@ -35,9 +35,8 @@ class _FactorModel(Recommender):
                 "iterations": self.iterations, "seed": self.seed, "threads": self.threads}
 
     def _fit(self, data: Interactions) -> None:
-        with threadpool_limits(limits=1, user_api="blas"):
-            model = self._implicit()
-            model.fit(self._input(data.matrix), show_progress=False)
+        model = self._implicit()  # Recommender.fit already holds BLAS to one thread
+        model.fit(self._input(data.matrix), show_progress=False)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
 
