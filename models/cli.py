@@ -37,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--half-life-days", type=float, default=None, help="time decay")
     p.add_argument("--domain", action="append", default=None,
                    help="commerce, community or podcast (repeatable; default all)")
+    p.add_argument("--tune", action="store_true",
+                   help="grid-search the model's params (hybrid: blend weights) first")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=train_command)
 
@@ -67,7 +69,7 @@ def train_command(args: argparse.Namespace) -> int:
 
     result = train(TrainRequest(model=args.model, lake_path=args.lake, cutoff=args.cutoff,
                                 half_life_days=args.half_life_days, domains=args.domain,
-                                promote=args.promote))
+                                promote=args.promote, tune=args.tune))
     _print(result, as_json=args.json)
     return 0
 

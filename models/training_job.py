@@ -7,6 +7,7 @@ the new model. The alias moves only if the new model's nDCG@10 is strictly highe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -22,12 +23,13 @@ import pandas as pd
 from models.base import Recommender
 from models.catalog import build
 from models.errors import ModelFitError
-from models.evaluation.harness import score
+from models.evaluation.harness import SideInfo, score
 from models.evaluation.splits import temporal_split
 from models.interactions import Interactions
 from models.registry import RECOMMENDER_NAME, alias_version, log_recommender, move_alias
 from models.tracking import configure, data_dir, log_provenance
 from models.training_set import TrainingSetSpec, build_training_set
+from models.tuning import tune
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class TrainRequest:
     params: dict[str, Any] | None = None
     registered_name: str = RECOMMENDER_NAME
     validation_share: float = 0.2
+    tune: bool = False
 
 
 def default_lake() -> Path:
@@ -58,7 +61,11 @@ def train(request: TrainRequest) -> dict[str, Any]:
     ts = build_training_set(lake_path=lake, spec=TrainingSetSpec(
         cutoff=cutoff, half_life_days=request.half_life_days, domains=request.domains))
     fit_part, valid_part = _validation(ts.events, ts.interactions, request.validation_share)
-    candidate = build(request.model, **(request.params or {}))
+    params = dict(request.params or {})
+    if request.tune:
+        params = {**_tuned(request, ts.events, ts.interactions), **params}
+    request = dataclasses.replace(request, params=params)
+    candidate = build(request.model, **params)
     valid_metrics = _validate(candidate, fit_part, valid_part)
     configure(EXPERIMENT)
     with mlflow.start_run(run_name=request.model):
@@ -90,6 +97,22 @@ def _validation(events: pd.DataFrame, data: Interactions,
     fit_part = Interactions.from_frame(summed, item_categories=data.item_categories,
                                        item_texts=data.item_texts)
     return fit_part, valid[valid["weight"] > 0][["user_id", "item_id"]]
+
+
+def _tuned(request: TrainRequest, events: pd.DataFrame,
+           data: Interactions) -> dict[str, Any]:
+    """Grid-search the preset on the earlier part of the fit window (validation untouched)."""
+    fit_events, _ = temporal_split(events, ratio=1.0 - request.validation_share,
+                                   time_col="occurred_at")
+
+    def carve(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        early, late = temporal_split(frame, ratio=1.0 - request.validation_share,
+                                     time_col="occurred_at")
+        return early, late[late["weight"] > 0]
+
+    side = SideInfo(texts=data.item_texts, categories=data.item_categories)
+    return tune(request.model, fit_events, carve=carve, side=side, weight_col="weight",
+                exclude_seen=False).params
 
 
 def _validate(model: Recommender, fit_part: Interactions,

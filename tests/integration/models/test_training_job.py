@@ -64,3 +64,15 @@ def test_health_model_is_registered_with_card_plot_and_factors(mlflow_home: Path
     out = model.predict(data.features.iloc[:2])
     assert list(out.columns) == ["risk", "factors"]
     assert "glucose" in out["factors"].iloc[0] or "bmi" in out["factors"].iloc[0]
+
+
+def test_train_tunes_the_hybrid_blend_on_validation(tmp_path: Path, mlflow_home: Path) -> None:
+    from models.tuning import GRIDS
+
+    lake = small_lake(tmp_path / "lake", days=12, users=16)
+    result = train(TrainRequest(model="hybrid", lake_path=lake, tune=True,
+                                cutoff="2024-04-01T00:00:00Z"))
+    params = mlflow.get_run(result["run_id"]).data.params
+    chosen = {k.removeprefix("model.weights."): float(v) for k, v in params.items()
+              if k.startswith("model.weights.")}
+    assert chosen in [g["weights"] for g in GRIDS["hybrid"]]
