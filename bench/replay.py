@@ -62,7 +62,7 @@ def stackexchange_expected(folder: Path) -> dict[str, int]:
 
 async def live_totals(db: Path, fields: dict[str, str], expected: dict[str, int],
                       timeout_s: float) -> tuple[dict[str, int], float]:
-    """Poll the store until the totals equal `expected` or stop moving for 15 s."""
+    """Poll the store until the totals equal `expected` or stop moving for 30 s."""
     store = open_store(f"sqlite:///{db}")
     start = last_change = time.monotonic()
     seen: dict[str, int] = {}
@@ -72,7 +72,7 @@ async def live_totals(db: Path, fields: dict[str, str], expected: dict[str, int]
             now = {name: int(totals.get(f, 0)) for name, f in fields.items()}
             if now != seen:
                 seen, last_change = now, time.monotonic()
-            if now == expected or time.monotonic() - last_change > 15:
+            if now == expected or time.monotonic() - last_change > 30:
                 break
             await asyncio.sleep(0.2)
     finally:
@@ -84,7 +84,8 @@ def run(dataset: str, path: Path, expected: dict[str, int], fields: dict[str, st
         bootstrap: str) -> dict[str, Any]:
     events = load(dataset, path)
     with tempfile.TemporaryDirectory() as tmp:
-        worker = Worker(bootstrap=bootstrap, data_dir=Path(tmp),
+        # The default lake flush (60 s): the dump spans ~1,000 event dates, one file each.
+        worker = Worker(bootstrap=bootstrap, data_dir=Path(tmp), env={"AGORA_LAKE_FLUSH_S": "60"},
                         app_id=f"bench-replay-{uuid.uuid4().hex[:6]}").start()
         try:
             report = replay(events, bootstrap=bootstrap, speed=0, progress=True)
