@@ -89,8 +89,8 @@ def count_placed(bootstrap: str, tag: str, n: int, done: list[float],
         msg = consumer.poll(0.2)
         if msg is None or msg.error():
             continue
-        event = json.loads(msg.value())
-        if event["event_type"] == "order_placed" and event["user_id"].startswith(tag):
+        event = json.loads(msg.value() or b"{}")
+        if event.get("event_type") == "order_placed" and event["user_id"].startswith(tag):
             seen.add(event["order_id"])
     done.append(time.perf_counter())
     consumer.close()
