@@ -18,6 +18,7 @@ from agents.community.agent import CommunityContext
 from agents.community.moderation import load_scorer
 from agents.context import Context
 from agents.identity.agent import IdentityContext
+from agents.ingest import BatchIngest
 from agents.lake.spool import LakeSpool
 from agents.metrics import WorkerMetrics
 from agents.pipeline import Pipeline
@@ -49,7 +50,8 @@ def contexts(settings: WorkerSettings) -> dict[str, Context]:
 
 def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) -> faust.App:
     app = faust.App(
-        settings.worker_app_id,
+        # Faust's own group must differ from the ingest consumer's (another protocol).
+        f"{settings.worker_app_id}-app",
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
         autodiscover=False,
@@ -76,18 +78,19 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
         t: app.topic(t, key_serializer="raw", value_serializer="raw")
         for t in (Topic.inventory_alerts, Topic.moderation_flags)}
     by_topic = contexts(settings)
-    for topic, ctx in by_topic.items():
-        pipeline = Pipeline(context=ctx, store=online, spool=spool, metrics=metrics, dlq=dlq,
-                            topics=derived, half_life_s=settings.trending_half_life_s)
-        source = app.topic(topic, key_type=bytes, value_type=bytes, key_serializer="raw",
-                           value_serializer="raw")
+    pipelines = {
+        topic: Pipeline(context=ctx, store=online, spool=spool, metrics=metrics, dlq=dlq,
+                        topics=derived, half_life_s=settings.trending_half_life_s)
+        for topic, ctx in by_topic.items()
+    }
+    ingest = BatchIngest(bootstrap=settings.kafka_bootstrap, group_id=settings.worker_app_id,
+                         pipelines=pipelines, max_records=settings.worker_batch_max,
+                         within_s=settings.worker_batch_within_s,
+                         session_timeout_s=settings.worker_session_timeout_s)
 
-        async def consume(stream: faust.StreamT[Any], pipeline: Pipeline = pipeline) -> None:
-            await pipeline.run(stream, max_=settings.worker_batch_max,
-                               within=settings.worker_batch_within_s)
-
-        consume.__name__ = ctx.name
-        app.agent(source, name=ctx.name)(consume)
+    @app.task
+    async def start_ingest() -> None:
+        await app.add_runtime_dependency(ingest)  # stopped with the app
 
     @app.page("/metrics")
     async def metrics_page(web: Any, request: Any) -> Any:
@@ -96,15 +99,8 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
 
     @app.timer(interval=5.0)
     async def gauges() -> None:
-        consumer = app.consumer
-        for tp in consumer.assignment():
-            try:
-                high = consumer.highwater(tp)
-                pos = await consumer.position(tp)
-            except Exception:
-                continue
-            if high is not None and pos is not None:
-                metrics.lag.labels(tp.topic, str(tp.partition)).set(max(0, high - pos))
+        for tp, lag in (await ingest.lag()).items():
+            metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)
         for ctx in by_topic.values():
             for attr in ("posts", "served"):
                 if hasattr(ctx, attr):

@@ -1,10 +1,10 @@
 """The batch loop every context agent runs.
 
-Per batch of up to `worker_batch_max` messages: parse each event (bad ones become dead
+Per batch of Kafka records (from `agents.ingest`): parse each event (bad ones become dead
 letters), let the context and the shared activity logic aggregate the batch in memory, spool
 the valid events for the lake, apply everything to the online store in one round trip, then
-make read-after-write decisions (alerts, flags). Faust acknowledges the batch only when this
-body returns, so nothing is acked before the store write, the spool append and the delivery
+make read-after-write decisions (alerts, flags). Offsets are committed only when this body
+returns, so nothing is acknowledged before the store write, the spool append and the delivery
 of the dead letters and derived messages. Unexpected errors dead-letter the batch; the agent
 keeps going. Store outages block the partition (retry with back-off) instead of losing data.
 """
@@ -17,8 +17,6 @@ import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import faust
 
 from agents.activity.logic import activity_writes, counter_writes
 from agents.context import Context
@@ -60,19 +58,15 @@ class Pipeline:
     topics: dict[str, Any]  # derived topics by name
     half_life_s: float
 
-    async def run(self, stream: faust.StreamT[Any], *, max_: int, within: float) -> None:
-        async for events in stream.take_events(max_, within=within):  # type: ignore[attr-defined]
-            await self.process(events)
-
     async def process(self, events: Sequence[Any]) -> None:
+        """`events`: records with topic, partition, offset, key, value and timestamp (ms)."""
         started = time.perf_counter()
         name = self.context.name
         valid: list[Any] = []
         raws: list[bytes] = []
         msgs: list[Any] = []
         pending: list[Awaitable[Any]] = []
-        for ev in events:
-            msg = ev.message
+        for msg in events:
             try:
                 valid.append(parse_event(msg.value))
                 raws.append(msg.value)
@@ -108,8 +102,8 @@ class Pipeline:
             self.metrics.events.labels(name, "dead_letter").inc(dead)
         self.metrics.processing.labels(name).observe(time.perf_counter() - started)
         fresh = self.metrics.freshness.labels(name)
-        for ev in events[:: max(1, len(events) // 20)]:
-            fresh.observe(max(0.0, done - ev.message.timestamp))
+        for msg in events[:: max(1, len(events) // 20)]:
+            fresh.observe(max(0.0, done - msg.timestamp / 1000))
 
     async def _after(self, valid: list[Any], now: float) -> list[Awaitable[Any]]:
         try:

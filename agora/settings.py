@@ -58,6 +58,8 @@ class WorkerSettings(CommonSettings):
     worker_web_port: int = 6066
     worker_batch_max: int = Field(default=2000, ge=1)
     worker_batch_within_s: float = Field(default=0.1, gt=0)
+    worker_session_timeout_s: float = Field(
+        default=6.0, gt=0, description="Kafka group session; failover takes about this long.")
     topic_partitions: int = Field(default=4, ge=1)
     trending_half_life_s: float = Field(default=900.0, gt=0)
     hot_half_life_s: float = Field(default=6 * 3600.0, gt=0)
