@@ -8,11 +8,23 @@ import pandas as pd
 
 
 def load_movielens(path: str | Path) -> pd.DataFrame:
-    """Ratings in file order with columns user_id, item_id, rating, timestamp (UTC)."""
+    """Ratings in file order with columns user_id, item_id, rating, timestamp (UTC).
+
+    Reads MovieLens 100K `u.data` (tab-separated), 1M/10M `ratings.dat` (`::`) and the
+    `ratings.csv` of the newer releases (with a header), given the folder or the file.
+    """
     root = Path(path)
-    file = root / "u.data" if root.is_dir() else root
-    frame = pd.read_csv(file, sep="\t", names=["user_id", "item_id", "rating", "ts"],
-                        dtype={"user_id": str, "item_id": str, "rating": float, "ts": int})
+    if root.is_dir():
+        root = next((root / n for n in ("u.data", "ratings.dat", "ratings.csv")
+                     if (root / n).exists()), root / "u.data")
+    names = ["user_id", "item_id", "rating", "ts"]
+    dtypes = {"user_id": str, "item_id": str, "rating": float, "ts": int}
+    if root.suffix == ".csv":
+        frame = pd.read_csv(root, header=0, names=names, usecols=[0, 1, 2, 3], dtype=dtypes)
+    elif root.suffix == ".dat":
+        frame = pd.read_csv(root, sep="::", engine="python", names=names, dtype=dtypes)
+    else:
+        frame = pd.read_csv(root, sep="\t", names=names, dtype=dtypes)
     frame["timestamp"] = pd.to_datetime(frame.pop("ts"), unit="s", utc=True)
     return frame
 

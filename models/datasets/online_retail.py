@@ -6,14 +6,17 @@ from pathlib import Path
 
 import pandas as pd
 
+# Online Retail II names its columns differently; both files read the same way.
+RENAMES = {"Invoice": "InvoiceNo", "Customer ID": "CustomerID", "Price": "UnitPrice"}
+
 
 def load_online_retail(path: str | Path) -> pd.DataFrame:
     """Purchase lines by known customers: user_id, item_id, timestamp, weight, description.
 
     Cancellations (invoice `C...`), returns (quantity <= 0) and anonymous lines are dropped.
     """
-    frame = pd.read_csv(path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": str,
-                                     "Description": str})
+    frame = pd.read_csv(path, dtype=str).rename(columns=RENAMES)
+    frame["Quantity"] = pd.to_numeric(frame["Quantity"], errors="coerce").fillna(0)
     frame = frame[frame["CustomerID"].notna() & (frame["Quantity"] > 0)
                   & ~frame["InvoiceNo"].str.startswith("C")]
     return pd.DataFrame({
