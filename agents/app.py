@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 import faust
+from faust.app.base import BootStrategy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from agents.commerce.agent import CommerceContext
@@ -50,7 +51,7 @@ def contexts(settings: WorkerSettings) -> dict[str, Context]:
 
 def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) -> faust.App:
     app = faust.App(
-        # Faust's own group must differ from the ingest consumer's (another protocol).
+        # Distinct from the ingest consumer's group, which the dashboard reads lag from.
         f"{settings.worker_app_id}-app",
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
@@ -69,6 +70,8 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
         web_port=settings.worker_web_port,
         web_bind="127.0.0.1",
     )
+    # BatchIngest consumes; Faust's own consumer (and its thread) would sit idle.
+    app.boot_strategy = BootStrategy(app, enable_kafka_consumer=False)
     online = store or open_store(settings.online_store_url)
     metrics = WorkerMetrics()
     spool = (LakeSpool(lake_root=settings.lake, max_bytes=settings.lake_flush_bytes,
