@@ -56,7 +56,7 @@ class WorkerSettings(CommonSettings):
 
     worker_app_id: str = "agora-worker"
     worker_web_port: int = 6066
-    worker_batch_max: int = Field(default=2000, ge=1)
+    worker_batch_max: int = Field(default=5000, ge=1)
     worker_batch_within_s: float = Field(default=0.1, gt=0)
     worker_session_timeout_s: float = Field(
         default=6.0, gt=0, description="Kafka group session; failover takes about this long.")
