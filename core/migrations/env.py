@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 
 from core.adapters.database import create_database_engine, is_sqlite
 from core.adapters.tables import metadata
@@ -23,6 +24,8 @@ def run() -> None:
         context.configure(connection=connection, target_metadata=metadata,
                           render_as_batch=is_sqlite(url))
         with context.begin_transaction():
+            if not is_sqlite(url):  # one migrator at a time; released at commit
+                connection.execute(text("SELECT pg_advisory_xact_lock(7234010)"))
             context.run_migrations()
     engine.dispose()
 
