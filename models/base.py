@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from models import persistence
 from models.errors import ModelFitError, ModelFormatError, NotFittedError
-from models.filters import NO_FILTERS, Filters, Scored
+from models.filters import NO_FILTERS, Filters, ItemFacets, Scored
 from models.interactions import Interactions
 from models.ranking import top_k
 
@@ -34,6 +34,7 @@ class Recommender(ABC):
         self._data: Interactions | None = None
         self._user_index: dict[str, int] = {}
         self._item_index: dict[str, int] = {}
+        self._facets = ItemFacets.of(np.zeros(0, dtype=object), {})
         self._popularity: np.ndarray = np.zeros(0, dtype=np.float32)
         self.train_seconds: float = 0.0
 
@@ -95,7 +96,7 @@ class Recommender(ABC):
         scores = self._user_scores(row, seen)
         if row is not None:
             seen = seen + self.data.matrix[row]
-        mask = filters.mask(self.item_ids, self.data.item_categories)
+        mask = filters.mask(self.item_ids, self.data.item_categories, facets=self._facets)
         if filters.exclude_seen:
             mask[seen.indices] = False
         return self._top(scores, mask, k)
@@ -115,7 +116,8 @@ class Recommender(ABC):
         col = self._item_index.get(str(item))
         if col is None:
             return []
-        mask = (filters or NO_FILTERS).mask(self.item_ids, self.data.item_categories)
+        mask = (filters or NO_FILTERS).mask(self.item_ids, self.data.item_categories,
+                                            facets=self._facets)
         mask[col] = False
         return self._top(self._similar(col), mask, k)
 
@@ -183,7 +185,8 @@ class Recommender(ABC):
     def _attach(self, data: Interactions) -> None:
         self._data = data
         self._user_index = {str(u): i for i, u in enumerate(data.user_ids)}
-        self._item_index = {str(it): i for i, it in enumerate(data.item_ids)}
+        self._facets = ItemFacets.of(data.item_ids, data.item_categories)
+        self._item_index = self._facets.index
         self._popularity = np.asarray((data.matrix > 0).sum(axis=0)).ravel().astype(np.float32)
 
     def history_row(self, history: Sequence[str]) -> sp.csr_matrix:

@@ -19,20 +19,42 @@ class Filters:
     allowed: frozenset[str] | None = None  # e.g. the items in stock
     exclude_seen: bool = True
 
-    def mask(self, item_ids: np.ndarray, categories: dict[str, str]) -> np.ndarray:
+    def mask(self, item_ids: np.ndarray, categories: dict[str, str], *,
+             facets: ItemFacets | None = None) -> np.ndarray:
         """Boolean vector over `item_ids`: True where an item may be recommended."""
+        facets = facets or ItemFacets.of(item_ids, categories)
         keep = np.ones(len(item_ids), dtype=bool)
         if self.domain is not None:
-            kinds = np.asarray([str(i).partition(":")[0] for i in item_ids], dtype=object)
-            domains = np.asarray([KIND_DOMAIN.get(k) for k in kinds], dtype=object)
-            keep &= domains == self.domain
+            keep &= facets.domains == self.domain
         if self.category is not None:
-            keep &= np.asarray([categories.get(str(i)) == self.category for i in item_ids])
+            keep &= facets.categories == self.category
         if self.allowed is not None:
-            keep &= np.isin(item_ids, list(self.allowed))
+            allowed = np.zeros(len(item_ids), dtype=bool)
+            allowed[facets.positions(self.allowed)] = True
+            keep &= allowed
         if self.exclude:
-            keep &= ~np.isin(item_ids, list(self.exclude))
+            keep[facets.positions(self.exclude)] = False
         return keep
+
+
+@dataclass(frozen=True)
+class ItemFacets:
+    """Per-item domain and category, computed once per model so filtering stays vectorised."""
+
+    domains: np.ndarray
+    categories: np.ndarray
+    index: dict[str, int]
+
+    @classmethod
+    def of(cls, item_ids: np.ndarray, categories: dict[str, str]) -> ItemFacets:
+        ids = [str(i) for i in item_ids]
+        domains = [KIND_DOMAIN.get(i.partition(":")[0]) for i in ids]
+        return cls(domains=np.asarray([str(d) if d else "" for d in domains], dtype=object),
+                   categories=np.asarray([categories.get(i, "") for i in ids], dtype=object),
+                   index={i: n for n, i in enumerate(ids)})
+
+    def positions(self, items: frozenset[str]) -> np.ndarray:
+        return np.asarray([self.index[i] for i in items if i in self.index], dtype=np.int64)
 
 
 @dataclass(frozen=True)
