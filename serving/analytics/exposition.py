@@ -17,13 +17,17 @@ _SCALARS = {
     "gmv_per_min": ("agora_analytics_gmv_per_minute", "Gross merchandise value per minute."),
     "active_users": ("agora_analytics_active_users", "Users active in the current period."),
     "moderation_queue": ("agora_analytics_moderation_queue", "Flagged content awaiting review."),
-    "listen_through": ("agora_analytics_listen_through_ratio",
-                       "Podcast listen-through (share of an episode played)."),
+    "listen_through": (
+        "agora_analytics_listen_through_ratio",
+        "Podcast listen-through (share of an episode played).",
+    ),
     "dead_letters": ("agora_analytics_dead_letters_per_minute", "Events dead-lettered per minute."),
     "aov": ("agora_analytics_average_order_value", "Average order value."),
     "payment_failure_rate": ("agora_analytics_payment_failure_ratio", "Failed payments' share."),
-    "cart_abandonment": ("agora_analytics_cart_abandonment_ratio",
-                         "Carts without a purchase, share of sessions with a cart."),
+    "cart_abandonment": (
+        "agora_analytics_cart_abandonment_ratio",
+        "Carts without a purchase, share of sessions with a cart.",
+    ),
 }
 
 
@@ -38,8 +42,7 @@ def render(overview: dict[str, Any]) -> bytes:
     def gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
         return Gauge(name, doc, labels, registry=registry)
 
-    rates = gauge("agora_analytics_events_per_second", "Events per second by domain.",
-                  ("domain",))
+    rates = gauge("agora_analytics_events_per_second", "Events per second by domain.", ("domain",))
     for domain, fig in (overview.get("events_per_s") or {}).items():
         rates.labels(domain).set(fig["value"])
     for key, (name, doc) in _SCALARS.items():
@@ -58,12 +61,16 @@ def render(overview: dict[str, Any]) -> bytes:
     for row in overview.get("ctr") or []:
         if (value := _value(row.get("ctr"))) is not None:
             ctr.labels(row["model"], row["variant"]).set(value)
-    lag = gauge("agora_analytics_consumer_lag", "Stream workers' consumer lag (messages).",
-                ("topic",))
+    lag = gauge(
+        "agora_analytics_consumer_lag", "Stream workers' consumer lag (messages).", ("topic",)
+    )
     for topic, behind in ((overview.get("consumer_lag") or {}).get("topics") or {}).items():
         lag.labels(topic).set(behind)
-    models = gauge("agora_analytics_model_in_service", "1 per model version in service.",
-                   ("alias", "name", "version"))
+    models = gauge(
+        "agora_analytics_model_in_service",
+        "1 per model version in service.",
+        ("alias", "name", "version"),
+    )
     for row in overview.get("models_in_service") or []:
         if row.get("name"):
             models.labels(row["alias"], row["name"], row["version"]).set(1)

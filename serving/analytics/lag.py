@@ -28,22 +28,34 @@ class LagReading:
         return {"topics": self.topics, "error": self.error}
 
 
-def read_lag(*, bootstrap: str, group: str, topics: Sequence[str],
-             timeout_s: float = 2.0) -> dict[str, int]:
+def read_lag(
+    *, bootstrap: str, group: str, topics: Sequence[str], timeout_s: float = 2.0
+) -> dict[str, int]:
     """Blocking: the group's lag per topic (topics the broker does not know are left out)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                         "enable.auto.commit": False, "socket.timeout.ms": int(timeout_s * 1000),
-                         "log_level": 3})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "socket.timeout.ms": int(timeout_s * 1000),
+            "log_level": 3,
+        }
+    )
     try:
         metadata = consumer.list_topics(timeout=timeout_s)
-        partitions = [TopicPartition(topic, p) for topic in topics if topic in metadata.topics
-                      for p in metadata.topics[topic].partitions]
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            if topic in metadata.topics
+            for p in metadata.topics[topic].partitions
+        ]
         if not partitions:
             return {}
         lag = dict.fromkeys((tp.topic for tp in partitions), 0)
         for tp in consumer.committed(partitions, timeout=timeout_s):
-            low, high = consumer.get_watermark_offsets(TopicPartition(tp.topic, tp.partition),
-                                                       timeout=timeout_s, cached=False)
+            low, high = consumer.get_watermark_offsets(
+                TopicPartition(tp.topic, tp.partition), timeout=timeout_s, cached=False
+            )
             position = tp.offset if tp.offset >= 0 else low
             lag[tp.topic] += max(0, high - position)
         return lag
@@ -54,8 +66,9 @@ def read_lag(*, bootstrap: str, group: str, topics: Sequence[str],
 class ConsumerLag:
     """Cached, non-blocking lag reads for the API."""
 
-    def __init__(self, *, bootstrap: str, group: str, topics: Sequence[str],
-                 ttl_s: float = 2.0) -> None:
+    def __init__(
+        self, *, bootstrap: str, group: str, topics: Sequence[str], ttl_s: float = 2.0
+    ) -> None:
         self._args = {"bootstrap": bootstrap, "group": group, "topics": tuple(topics)}
         self._ttl_s = ttl_s
         self._reading = LagReading(error="not read yet")

@@ -23,11 +23,23 @@ def models_in_service(registry: Any) -> list[dict[str, Any]] | None:
         model = getattr(current, alias, None)
         if model is None:
             if alias == "champion":
-                rows.append({"alias": alias, "name": None, "version": None, "loaded_at": None,
-                             "status": str(status.get(alias, "no model"))})
+                rows.append(
+                    {
+                        "alias": alias,
+                        "name": None,
+                        "version": None,
+                        "loaded_at": None,
+                        "status": str(status.get(alias, "no model")),
+                    }
+                )
             continue
-        rows.append({"alias": alias, "name": str(getattr(model, "name", "?")),
-                     "version": str(getattr(model, "version", "?")),
-                     "loaded_at": getattr(model, "loaded_at", None),
-                     "status": str(status.get(alias, "ok"))})
+        rows.append(
+            {
+                "alias": alias,
+                "name": str(getattr(model, "name", "?")),
+                "version": str(getattr(model, "version", "?")),
+                "loaded_at": getattr(model, "loaded_at", None),
+                "status": str(status.get(alias, "ok")),
+            }
+        )
     return rows

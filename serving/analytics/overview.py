@@ -14,8 +14,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 FUNNEL_STAGES = ("view", "cart", "checkout", "purchase")
-SECTIONS = ("events_per_s", "orders_per_min", "gmv_per_min", "active_users", "funnel",
-            "trending", "low_stock", "moderation_queue", "listen_through", "dead_letters", "ctr")
+SECTIONS = (
+    "events_per_s",
+    "orders_per_min",
+    "gmv_per_min",
+    "active_users",
+    "funnel",
+    "trending",
+    "low_stock",
+    "moderation_queue",
+    "listen_through",
+    "dead_letters",
+    "ctr",
+)
 
 Figure = dict[str, float | None]
 
@@ -65,18 +76,31 @@ def _rows(raw: Any) -> list[dict[str, Any]] | None:
 def _trending(raw: Any) -> dict[str, list[dict[str, Any]]] | None:
     if not isinstance(raw, Mapping):
         return None
-    return {str(domain): [{"item_id": str(r["item_id"]), "score": _number(r.get("score")) or 0.0}
-                          for r in rows if isinstance(r, Mapping) and "item_id" in r]
-            for domain, rows in raw.items() if isinstance(rows, list)} or None
+    return {
+        str(domain): [
+            {"item_id": str(r["item_id"]), "score": _number(r.get("score")) or 0.0}
+            for r in rows
+            if isinstance(r, Mapping) and "item_id" in r
+        ]
+        for domain, rows in raw.items()
+        if isinstance(rows, list)
+    } or None
 
 
 def _ctr(raw: Any, period_s: float) -> list[dict[str, Any]] | None:
     rows = _rows(raw)
     if rows is None:
         return None
-    return [{"model": str(r.get("model", "?")), "variant": str(r.get("variant", "?")),
-             "impressions": _get(r, "served", "value"), "clicks": _get(r, "clicks", "value"),
-             "ctr": figure(r.get("ctr"), period_s)} for r in rows]
+    return [
+        {
+            "model": str(r.get("model", "?")),
+            "variant": str(r.get("variant", "?")),
+            "impressions": _get(r, "served", "value"),
+            "clicks": _get(r, "clicks", "value"),
+            "ctr": figure(r.get("ctr"), period_s),
+        }
+        for r in rows
+    ]
 
 
 def normalize(raw: Mapping[str, Any], *, now: float) -> dict[str, Any]:
@@ -101,10 +125,10 @@ def normalize(raw: Mapping[str, Any], *, now: float) -> dict[str, Any]:
         "cart_abandonment": figure(raw.get("cart_abandonment"), ratio_s),
         "trending": _trending(raw.get("trending")),
         "low_stock": _rows(_get(raw, "low_stock", "items")),
-        "moderation_queue": None if queue_size is None
+        "moderation_queue": None
+        if queue_size is None
         else {"value": queue_size, "previous": None, "period_s": None},
-        "moderation_flags_per_min": figure(_get(raw, "moderation_queue", "flags_per_min"),
-                                           rate_s),
+        "moderation_flags_per_min": figure(_get(raw, "moderation_queue", "flags_per_min"), rate_s),
         "moderation_items": _rows(_get(raw, "moderation_queue", "items")),
         "listen_through": figure(_get(raw, "podcast", "listen_through_rate"), ratio_s),
         "dead_letters": figure(_get(raw, "dead_letters", "per_min"), rate_s),

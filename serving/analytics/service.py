@@ -21,9 +21,14 @@ class LagSource(Protocol):
 
 
 class LiveAnalytics:
-    def __init__(self, *, source: AnalyticsSource, lag: LagSource | None,
-                 models: Callable[[], list[dict[str, Any]] | None] = lambda: None,
-                 cache_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        *,
+        source: AnalyticsSource,
+        lag: LagSource | None,
+        models: Callable[[], list[dict[str, Any]] | None] = lambda: None,
+        cache_s: float = 0.5,
+    ) -> None:
         self._source = source
         self._lag = lag
         self._models = models

@@ -37,9 +37,17 @@ class StoreAnalytics:
     async def overview(self, now: float) -> dict[str, Any]:
         raw = await read_overview(self._store, now)
         raw["trending"] = {
-            domain.value: [{"item_id": item, "score": score} for item, score in await read_trending(
-                self._store, domain=domain, window=Window.one_hour, k=self._k, now=now,
-                half_life_s=self._half_life_s)]
+            domain.value: [
+                {"item_id": item, "score": score}
+                for item, score in await read_trending(
+                    self._store,
+                    domain=domain,
+                    window=Window.one_hour,
+                    k=self._k,
+                    now=now,
+                    half_life_s=self._half_life_s,
+                )
+            ]
             for domain in Domain
         }
         return raw

@@ -38,9 +38,11 @@ def _live(request: Request) -> LiveAnalytics:
         settings = state.settings
         live = LiveAnalytics(
             source=StoreAnalytics(store=state.store, half_life_s=settings.trending_half_life_s),
-            lag=ConsumerLag(bootstrap=settings.kafka_bootstrap,
-                            group=settings.worker_app_id,
-                            topics=SOURCE_TOPICS),
+            lag=ConsumerLag(
+                bootstrap=settings.kafka_bootstrap,
+                group=settings.worker_app_id,
+                topics=SOURCE_TOPICS,
+            ),
             models=lambda: models_in_service(getattr(state, "registry", None)),
         )
         state.live_analytics = live
@@ -77,26 +79,32 @@ def _frame(event: str, data: Any) -> bytes:
     return b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
 
-async def _overview_events(request: Request, live: LiveAnalytics,
-                           interval_s: float) -> AsyncIterator[bytes]:
+async def _overview_events(
+    request: Request, live: LiveAnalytics, interval_s: float
+) -> AsyncIterator[bytes]:
     yield f"retry: {RETRY_MS}\n\n".encode()
     ends_at = time.monotonic() + STREAM_MAX_S
-    while (time.monotonic() < ends_at and not server_exiting()
-           and not await request.is_disconnected()):
+    while (
+        time.monotonic() < ends_at and not server_exiting() and not await request.is_disconnected()
+    ):
         yield _frame("overview", await live.overview())
         await asyncio.sleep(interval_s)
 
 
-@router.get("/stream", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}})
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
 async def stream_overview(
-    request: Request, live: LiveDep,
-    interval: Annotated[float, Query(ge=0.2, le=10.0, description="seconds between pushes")]
-    = 1.0,
+    request: Request,
+    live: LiveDep,
+    interval: Annotated[float, Query(ge=0.2, le=10.0, description="seconds between pushes")] = 1.0,
 ) -> StreamingResponse:
     """Server-sent events: `event: overview` with the overview's JSON every `interval` seconds."""
     return StreamingResponse(
-        _overview_events(request, live, interval), media_type="text/event-stream",
+        _overview_events(request, live, interval),
+        media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
@@ -108,7 +116,8 @@ class Acknowledgement(BaseModel):
 
 @router.post("/alerts/low-stock/{product_id}/ack", response_model=Acknowledgement)
 async def acknowledge_low_stock(
-    live: LiveDep, product_id: Annotated[str, Path(min_length=1, max_length=200)],
+    live: LiveDep,
+    product_id: Annotated[str, Path(min_length=1, max_length=200)],
 ) -> Acknowledgement:
     """Mark a product's open low-stock alert as seen; 404 when the product has no open alert."""
     try:

@@ -22,11 +22,25 @@ from agora.broker import free_port
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(os.environ.get("AGORA_SCREENSHOT_DIR", "var/screenshots"))
-TILES = ("events_per_s", "orders_per_min", "gmv_per_min", "active_users", "listen_through",
-         "moderation_queue", "dead_letters", "consumer_lag")
+TILES = (
+    "events_per_s",
+    "orders_per_min",
+    "gmv_per_min",
+    "active_users",
+    "listen_through",
+    "moderation_queue",
+    "dead_letters",
+    "consumer_lag",
+)
 
 
 def require_browser() -> Any:
@@ -52,9 +66,22 @@ def demo(tmp_path: Path) -> Iterator[str]:
     api_port = free_port()
     env = {**os.environ, "AGORA_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agora.cli", "demo", "--broker-port", str(free_port()),
-         "--api-port", str(api_port), "--rate", "300"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "agora.cli",
+            "demo",
+            "--broker-port",
+            str(free_port()),
+            "--api-port",
+            str(api_port),
+            "--rate",
+            "300",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert proc.stdout is not None
         for line in proc.stdout:  # ends if the demo dies during start-up
@@ -94,7 +121,8 @@ def test_tiles_follow_the_events_and_match_the_api(demo: str) -> None:
                    && Object.values(window.agoraLastOverview.events_per_s)
                         .reduce((s, f) => s + f.value, 0) > 0
                    && window.agoraLastOverview.active_users.value > 0""",
-                timeout=90_000)
+                timeout=90_000,
+            )
             first = tile_values(page)
             first_at = page.locator('[data-testid="as-of"]').inner_text()
             page.screenshot(path=str(SCREENSHOTS / "dashboard-laptop-1.png"), full_page=True)
@@ -104,7 +132,9 @@ def test_tiles_follow_the_events_and_match_the_api(demo: str) -> None:
                 """([first, at]) => document.querySelector('[data-testid="as-of"]').textContent
                      !== at && Object.entries(first).some(([k, v]) => document.querySelector(
                      `[data-figure="${k}"] .value`).textContent !== v)""",
-                arg=[first, first_at], timeout=30_000)
+                arg=[first, first_at],
+                timeout=30_000,
+            )
             second = tile_values(page)
             changed = [k for k in TILES if first[k] != second[k]]
             assert changed, (first, second)
@@ -130,8 +160,10 @@ def test_tiles_follow_the_events_and_match_the_api(demo: str) -> None:
             product = button.get_attribute("data-ack")
             button.click()
             page.wait_for_function(
-                "(p) => !document.querySelector(`button[data-ack=\"${p}\"]`)", arg=product,
-                timeout=15_000)
+                '(p) => !document.querySelector(`button[data-ack="${p}"]`)',
+                arg=product,
+                timeout=15_000,
+            )
             alerts = httpx.get(f"{demo}/v1/analytics/overview", timeout=10).json()["low_stock"]
             assert any(a["product_id"] == product and a["acknowledged"] for a in alerts)
 

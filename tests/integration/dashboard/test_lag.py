@@ -23,8 +23,9 @@ def produce(bootstrap: str, n: int, partition: int) -> None:
 
 
 def commit(bootstrap: str, group: str, partition: int, offset: int) -> None:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                         "enable.auto.commit": False})
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False}
+    )
     try:
         consumer.commit(offsets=[TopicPartition(TOPIC, partition, offset)], asynchronous=False)
     finally:
@@ -44,8 +45,7 @@ def test_lag_is_end_offset_minus_the_committed_offset(broker: EmbeddedBroker) ->
 
 
 async def test_an_unreachable_broker_is_an_error_reading_not_an_exception() -> None:
-    lag = ConsumerLag(bootstrap=f"127.0.0.1:{free_port()}", group="g", topics=[TOPIC],
-                      ttl_s=0.0)
+    lag = ConsumerLag(bootstrap=f"127.0.0.1:{free_port()}", group="g", topics=[TOPIC], ttl_s=0.0)
     reading = await lag.read()
     assert reading.topics == {}
     assert reading.error and reading.error.startswith("broker unavailable")

@@ -59,8 +59,7 @@ def client(tmp_path: Path, fake: FakeAnalytics) -> Iterator[TestClient]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = open_store(settings.online_store_url)
-        app.state.live_analytics = LiveAnalytics(
-            source=fake, lag=FakeLag(), cache_s=0.0)
+        app.state.live_analytics = LiveAnalytics(source=fake, lag=FakeLag(), cache_s=0.0)
         yield
         await app.state.store.close()
 

@@ -16,8 +16,10 @@ from .full_overview import full_raw_overview
 def full_overview() -> dict:
     out = normalize(full_raw_overview(), now=1_800_000_000.0)
     out["consumer_lag"] = {"topics": {"commerce.events": 7}, "error": None}
-    out["models_in_service"] = [{"alias": "champion", "name": "agora", "version": "3"},
-                                {"alias": "challenger", "name": None, "version": None}]
+    out["models_in_service"] = [
+        {"alias": "champion", "name": "agora", "version": "3"},
+        {"alias": "challenger", "name": None, "version": None},
+    ]
     return out
 
 
@@ -53,6 +55,11 @@ def test_promtool_lints_the_exposition() -> None:
     tool = shutil.which("promtool")
     if tool is None:
         pytest.skip("promtool is not installed (Debian: apt-get install prometheus)")
-    result = subprocess.run([tool, "check", "metrics"], input=render(full_overview()),
-                            capture_output=True, timeout=60, check=False)
+    result = subprocess.run(
+        [tool, "check", "metrics"],
+        input=render(full_overview()),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

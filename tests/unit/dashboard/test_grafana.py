@@ -14,10 +14,17 @@ from .test_exposition import full_overview
 
 GRAFANA = Path(__file__).resolve().parents[3] / "deploy" / "grafana"
 # Metrics that other processes expose (the API's serving/metrics.py, the worker's /metrics).
-OTHER_METRICS = {"agora_http_requests_total", "agora_http_request_duration_seconds_bucket",
-                 "agora_model_info", "agora_worker_events_total", "agora_worker_dead_letters_total",
-                 "agora_worker_processing_seconds_bucket", "agora_worker_freshness_seconds_bucket",
-                 "agora_worker_state_entries", "agora_worker_consumer_lag"}
+OTHER_METRICS = {
+    "agora_http_requests_total",
+    "agora_http_request_duration_seconds_bucket",
+    "agora_model_info",
+    "agora_worker_events_total",
+    "agora_worker_dead_letters_total",
+    "agora_worker_processing_seconds_bucket",
+    "agora_worker_freshness_seconds_bucket",
+    "agora_worker_state_entries",
+    "agora_worker_consumer_lag",
+}
 
 
 def dashboard() -> dict:
@@ -31,8 +38,9 @@ def exprs() -> list[str]:
 def test_the_datasource_and_the_dashboard_folder_are_provisioned() -> None:
     ds = yaml.safe_load((GRAFANA / "provisioning" / "datasources" / "prometheus.yml").read_text())
     assert ds["datasources"][0]["url"] == "http://prometheus:9090"
-    provider = yaml.safe_load(
-        (GRAFANA / "provisioning" / "dashboards" / "agora.yml").read_text())["providers"][0]
+    provider = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "agora.yml").read_text())[
+        "providers"
+    ][0]
     assert provider["options"]["path"] == "/var/lib/grafana/dashboards"
     uid = ds["datasources"][0]["uid"]
     for panel in dashboard()["panels"]:
@@ -52,7 +60,8 @@ def test_panels_do_not_overlap() -> None:
     for panel in dashboard()["panels"]:
         g = panel["gridPos"]
         assert g["x"] + g["w"] <= 24, panel["title"]
-        mine = {(x, y) for x in range(g["x"], g["x"] + g["w"])
-                for y in range(g["y"], g["y"] + g["h"])}
+        mine = {
+            (x, y) for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])
+        }
         assert not cells & mine, panel["title"]
         cells |= mine

@@ -15,8 +15,11 @@ NOW = 1_800_000_000.0
 
 
 def test_a_figure_is_value_previous_and_period() -> None:
-    assert figure({"value": 3, "previous": 2}, 60.0) == {"value": 3.0, "previous": 2.0,
-                                                         "period_s": 60.0}
+    assert figure({"value": 3, "previous": 2}, 60.0) == {
+        "value": 3.0,
+        "previous": 2.0,
+        "period_s": 60.0,
+    }
     assert figure(7) == {"value": 7.0, "previous": None, "period_s": None}
 
 
@@ -43,9 +46,15 @@ def test_the_full_reader_is_normalized_with_nothing_missing() -> None:
     assert out["dead_letters"]["value"] == 1.0 and out["dead_letters_total"] == 9.0
     assert out["listen_through"]["value"] == 0.61
     assert out["low_stock"][0]["product_id"] == "P1"
-    assert out["ctr"] == [{"model": "ease", "variant": "champion", "impressions": 100,
-                           "clicks": 7, "ctr": {"value": 0.07, "previous": 0.044,
-                                                "period_s": 900.0}}]
+    assert out["ctr"] == [
+        {
+            "model": "ease",
+            "variant": "champion",
+            "impressions": 100,
+            "clicks": 7,
+            "ctr": {"value": 0.07, "previous": 0.044, "period_s": 900.0},
+        }
+    ]
 
 
 async def test_the_real_reader_on_an_empty_store_normalizes(tmp_path: Path) -> None:

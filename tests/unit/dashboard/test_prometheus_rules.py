@@ -11,9 +11,15 @@ import pytest
 import yaml
 
 PROMETHEUS = Path(__file__).resolve().parents[3] / "deploy" / "prometheus"
-EXPECTED_ALERTS = {"AgoraConsumerLagHigh", "AgoraConsumerLagCritical", "AgoraDeadLetterRateHigh",
-                   "AgoraWorkerDown", "AgoraApiErrorRateHigh", "AgoraApiP99LatencyHigh",
-                   "AgoraApiDown"}
+EXPECTED_ALERTS = {
+    "AgoraConsumerLagHigh",
+    "AgoraConsumerLagCritical",
+    "AgoraDeadLetterRateHigh",
+    "AgoraWorkerDown",
+    "AgoraApiErrorRateHigh",
+    "AgoraApiP99LatencyHigh",
+    "AgoraApiDown",
+}
 
 
 def promtool() -> str:
@@ -27,8 +33,9 @@ def promtool() -> str:
 
 
 def run(*args: str) -> str:
-    result = subprocess.run([promtool(), *args], cwd=PROMETHEUS, capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [promtool(), *args], cwd=PROMETHEUS, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -53,8 +60,10 @@ def test_the_rules_cover_lag_dead_letters_errors_and_latency() -> None:
 
 def test_prometheus_scrapes_the_api_and_the_worker_of_compose() -> None:
     config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
-    jobs = {job["job_name"]: (job["static_configs"][0]["targets"], job.get("metrics_path"))
-            for job in config["scrape_configs"]}
+    jobs = {
+        job["job_name"]: (job["static_configs"][0]["targets"], job.get("metrics_path"))
+        for job in config["scrape_configs"]
+    }
     assert jobs["agora-api"] == (["api:8000"], "/metrics")
     assert jobs["agora-analytics"] == (["api:8000"], "/v1/analytics/metrics")
     assert jobs["agora-worker"] == (["worker:6066"], "/metrics")

@@ -65,8 +65,9 @@ def test_the_dashboard_page_and_its_assets_are_served(client: TestClient) -> Non
         assert client.get(src).status_code == 200, src
 
 
-@pytest.mark.parametrize("name", ["../routers/dashboard.py", "..%2F..%2Fapp.py", "nope.js",
-                                  "vendor/uPlot.LICENSE"])
+@pytest.mark.parametrize(
+    "name", ["../routers/dashboard.py", "..%2F..%2Fapp.py", "nope.js", "vendor/uPlot.LICENSE"]
+)
 def test_only_shipped_assets_are_served(client: TestClient, name: str) -> None:
     assert client.get(f"/dashboard/assets/{name}").status_code == 404
 
@@ -76,8 +77,9 @@ def test_the_page_fetches_nothing_from_outside() -> None:
     for path in STATIC.rglob("*"):
         if path.suffix in {".html", ".js", ".css"} and "vendor" not in path.parts:
             text = path.read_text()
-            assert not re.search(r"(?:src|href|url|fetch|EventSource)\(?\s*[\"']?(?:https?:)?//",
-                                 text), path
+            assert not re.search(
+                r"(?:src|href|url|fetch|EventSource)\(?\s*[\"']?(?:https?:)?//", text
+            ), path
 
 
 class FakeServer:
