@@ -156,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--name", required=True)
     q.add_argument("--scopes", required=True, help="comma-separated: catalog:write,orders:write")
     q.set_defaults(func=_db)
+
+    from models.cli import register as register_models
+
+    register_models(sub)  # train, evaluate
     return parser
 
 
