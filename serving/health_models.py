@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.migrations import ALEMBIC_LOCK
 from models.health.scorer import LinearRiskScorer
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,12 @@ class MlflowHealthSource:
         from mlflow import MlflowClient
         from mlflow.exceptions import MlflowException
 
-        client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
         try:
-            return str(client.get_model_version_by_alias(f"agora-health-{kind}",
-                                                         "champion").version)
+            with ALEMBIC_LOCK:  # opening the store may migrate MLflow's database
+                client = MlflowClient(tracking_uri=self.tracking_uri,
+                                      registry_uri=self.tracking_uri)
+                return str(client.get_model_version_by_alias(f"agora-health-{kind}",
+                                                             "champion").version)
         except MlflowException:
             return None
 
@@ -61,9 +64,10 @@ class MlflowHealthSource:
         from mlflow import MlflowClient
 
         name = f"agora-health-{kind}"
-        client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
-        run_id = client.get_model_version(name, version).run_id
-        with tempfile.TemporaryDirectory(prefix="agora-health-") as tmp:
+        with ALEMBIC_LOCK:
+            client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+            run_id = client.get_model_version(name, version).run_id
+        with tempfile.TemporaryDirectory(prefix="agora-health-") as tmp, ALEMBIC_LOCK:
             root = Path(mlflow.artifacts.download_artifacts(
                 artifact_uri=f"models:/{name}/{version}", dst_path=f"{tmp}/model",
                 tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from core.migrations import ALEMBIC_LOCK
 from serving.recommenders import Recommender, ServedModel, popular_by_domain
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ class MlflowModelSource:
         from mlflow.exceptions import MlflowException
 
         try:
-            return str(self._client().get_model_version_by_alias(self.name, alias).version)
+            with ALEMBIC_LOCK:  # the first call may migrate MLflow's database
+                return str(self._client().get_model_version_by_alias(self.name, alias).version)
         except MlflowException as exc:
             if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
                 raise ModelMissing(f"{self.name}@{alias}") from None
@@ -69,7 +71,7 @@ class MlflowModelSource:
 
         from models.base import Recommender as BaseRecommender
 
-        with tempfile.TemporaryDirectory(prefix="agora-model-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="agora-model-") as tmp, ALEMBIC_LOCK:
             path = mlflow.artifacts.download_artifacts(
                 artifact_uri=f"models:/{self.name}/{version}", dst_path=tmp,
                 tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import fcntl
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).parent
+# Alembic keeps its migration context in module globals, so two migrations in one process
+# must never interleave: ours, or MLflow's when it first opens a SQLite store (MLflow
+# migrates its own schema with Alembic). Whoever may trigger one holds this lock.
+ALEMBIC_LOCK = threading.RLock()
 
 
 def alembic_config(database_url: str) -> object:
@@ -28,7 +33,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     """
     from alembic import command
 
-    with _file_lock(database_url):
+    with ALEMBIC_LOCK, _file_lock(database_url):
         command.upgrade(alembic_config(database_url), revision)  # type: ignore[arg-type]
 
 
