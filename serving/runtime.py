@@ -66,14 +66,16 @@ async def open_runtime(app: FastAPI, settings: ServingSettings,
     app.state.recommendations = RecommendationService(
         registry=registry, signals=StoreSignals(store=store), popular=app.state.popular,
         challenger_share=settings.challenger_share, store_timeout_s=settings.store_timeout_s)
-    app.state.health_models = HealthModels(
-        source=MlflowHealthSource(tracking_uri=settings.mlflow_uri), poll_s=settings.model_poll_s)
+    health = HealthModels(source=MlflowHealthSource(tracking_uri=settings.mlflow_uri),
+                          poll_s=settings.model_poll_s)
+    app.state.health_models = health
     await publisher.start()
     await registry.start()
-    await app.state.health_models.start()
+    await health.start()
     try:
         yield
     finally:
-        await app.state.health_models.stop()
+        # Stop what this lifespan started, even if another run replaced app.state since.
+        await health.stop()
         await registry.stop()
         await publisher.stop()

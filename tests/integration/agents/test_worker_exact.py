@@ -29,7 +29,7 @@ from features.lake import read_events
 from features.online.sqlite_store import SqliteStore
 from tests.integration.agents.worker import WorkerProcess
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.own_broker]
 
 
 async def produce(bootstrap: str, events: list[dict[str, Any] | bytes]) -> None:

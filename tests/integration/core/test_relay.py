@@ -19,7 +19,7 @@ from core.adapters.outbox import OutboxMessage, OutboxStore
 from core.domain.events import InventoryAdjusted
 from core.entrypoints.relay import Backoff, Relay
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.own_broker]
 
 
 def write_events(url: str, *, products: int, per_product: int) -> list[InventoryAdjusted]:

@@ -10,7 +10,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from agora.broker import EmbeddedBroker, free_port
 from serving.analytics.lag import ConsumerLag, read_lag
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.own_broker]
 
 TOPIC = "podcast.events"
 

@@ -14,7 +14,7 @@ from agora.settings import ServingSettings
 from tests.integration.serving.conftest import wait_until
 from tests.unit.serving.conftest import FakeSource, generated_interactions, serving_client
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.own_broker]
 
 
 async def read_topic(bootstrap: str, topic: str, want: set[str], key: str,

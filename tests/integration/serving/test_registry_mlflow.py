@@ -23,7 +23,7 @@ def register(preset: str, seed: int) -> str:
     from models.registry import log_recommender
 
     model = build(preset).fit(generated_interactions(seed=seed))
-    with mlflow.start_run():
+    with mlflow.start_run(experiment_id="0"):  # Default: another test may leave its id active
         return log_recommender(model, preset=preset, metrics={}, registered_name=NAME).version
 
 
