@@ -45,7 +45,7 @@ async def _windows(store: OnlineStore, now: float) -> list[dict[str, float]]:
     """Summed minute counters: (rate now, rate before, ratio now, ratio before)."""
     spans = [(now, RATE_MINUTES), (now - 60 * RATE_MINUTES, RATE_MINUTES),
              (now, RATIO_MINUTES), (now - 60 * RATIO_MINUTES, RATIO_MINUTES)]
-    weights = [window_weights(end, m) for end, m in spans]
+    weights = [window_weights(end, m, live=end >= now) for end, m in spans]
     minutes = sorted({m for w in weights for m in w})
     rows = dict(zip(minutes, await store.get_many([k.stats_key(m) for m in minutes]),
                     strict=True))

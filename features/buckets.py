@@ -25,11 +25,18 @@ def day_of(ts: float) -> int:
     return int(ts // DAY_S)
 
 
-def window_weights(end: float, minutes: int) -> dict[int, float]:
-    """Minute buckets covering (end - minutes*60, end], each with its share in the window."""
+def window_weights(end: float, minutes: int, *, live: bool = True) -> dict[int, float]:
+    """Minute buckets covering (end - minutes*60, end], each with its share in the window.
+
+    `live`: `end` is now, so the newest bucket holds only events up to `end` and counts
+    whole. For a window that ended in the past its newest bucket also holds later events:
+    it counts by its overlap, like the oldest one.
+    """
     current = minute_of(end)
     elapsed = (end - current * MINUTE_S) / MINUTE_S
     weights = {current - i: 1.0 for i in range(minutes)}
+    if not live:
+        weights[current] = elapsed
     weights[current - minutes] = 1.0 - elapsed
     return weights
 
