@@ -56,6 +56,8 @@ class Recommender(ABC):
         """Similarity of every item to item `col`."""
 
     def _score_users(self, rows: np.ndarray) -> np.ndarray:
+        if len(rows) == 1:  # the serving path: a row view costs far less than fancy indexing
+            return self._score_history(self._row(int(rows[0])))
         return self._score_history(self.data.matrix[rows])
 
     def _state(self) -> dict[str, np.ndarray]:
@@ -92,19 +94,20 @@ class Recommender(ABC):
         """Top-k items for `user`; unknown users are scored from `history` or popularity."""
         filters = filters or NO_FILTERS
         row = self._user_index.get(str(user))
-        seen = self.history_row(history)
-        scores = self._user_scores(row, seen)
-        if row is not None:
-            seen = seen + self.data.matrix[row]
+        session = self.history_row(history)
+        scores = self._user_scores(row, session)
         mask = filters.mask(self.item_ids, self.data.item_categories, facets=self._facets)
         if filters.exclude_seen:
-            mask[seen.indices] = False
+            mask[session.indices] = False
+            if row is not None:
+                m = self.data.matrix
+                mask[m.indices[m.indptr[row]:m.indptr[row + 1]]] = False
         return self._top(scores, mask, k)
 
     def _user_scores(self, row: int | None, session: sp.csr_matrix) -> np.ndarray:
         """Scores for a known user `row` and/or a session of items; popularity if neither."""
         if row is not None and session.nnz:
-            return self._score_history(session + self.data.matrix[row])[0]
+            return self._score_history(session + self._row(row))[0]
         if row is not None:
             return self._score_users(np.asarray([row]))[0]
         if session.nnz:
@@ -190,9 +193,19 @@ class Recommender(ABC):
         self._popularity = np.asarray((data.matrix > 0).sum(axis=0)).ravel().astype(np.float32)
 
     def history_row(self, history: Sequence[str]) -> sp.csr_matrix:
-        cols = sorted({self._item_index[i] for i in history if i in self._item_index})
-        return sp.csr_matrix((np.ones(len(cols), np.float32), (np.zeros(len(cols), int), cols)),
+        cols = np.asarray(sorted({self._item_index[i] for i in history if i in self._item_index}),
+                          dtype=np.int32)
+        return sp.csr_matrix((np.ones(len(cols), np.float32), cols,
+                              np.asarray([0, len(cols)], dtype=np.int32)),
                              shape=(1, len(self.item_ids)))
+
+    def _row(self, row: int) -> sp.csr_matrix:
+        """A known user's interactions as a 1-row matrix sharing the training arrays."""
+        m = self.data.matrix
+        start, end = m.indptr[row], m.indptr[row + 1]
+        return sp.csr_matrix((m.data[start:end], m.indices[start:end],
+                              np.asarray([0, end - start], dtype=m.indptr.dtype)),
+                             shape=(1, m.shape[1]))
 
     def _top(self, scores: np.ndarray, mask: np.ndarray, k: int) -> list[Scored]:
         candidates = np.flatnonzero(mask & np.isfinite(scores))

@@ -53,7 +53,21 @@ class ItemKNNRecommender(Recommender):
         self._sim = _keep_top(sim, self.neighbours)
 
     def _score_history(self, history: sp.csr_matrix) -> np.ndarray:
+        if history.shape[0] == 1:
+            return self._one(history.indices[history.data > 0])[None, :]
         return np.asarray(((history > 0).astype(np.float32) @ self._sim).toarray())
+
+    def _one(self, cols: np.ndarray) -> np.ndarray:
+        """One user's scores: the sum of their items' similarity rows, without a sparse
+        product (whose set-up costs more than the sum for a handful of items)."""
+        sim = self._sim
+        n = sim.shape[1]
+        if len(cols) == 0:
+            return np.zeros(n, dtype=np.float32)
+        spans = [slice(sim.indptr[c], sim.indptr[c + 1]) for c in cols]
+        idx = np.concatenate([sim.indices[s] for s in spans])
+        val = np.concatenate([sim.data[s] for s in spans])
+        return np.bincount(idx, weights=val, minlength=n).astype(np.float32)
 
     def _similar(self, col: int) -> np.ndarray:
         return np.asarray(self._sim[col].toarray()).ravel().astype(np.float64)

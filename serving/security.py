@@ -49,18 +49,27 @@ class KeyRing:
 
     def find(self, raw_key: str) -> Principal | None:
         key = digest(raw_key)
+        known, principal = self.cached(key)
+        return principal if known else self.fetch(key)
+
+    def cached(self, key: str) -> tuple[bool, Principal | None]:
+        """Answer from memory when possible: (known, principal). Never blocks."""
         if key in self.static:
-            return self.static[key]
+            return True, self.static[key]
         if self.lookup is None:
-            return None
+            return True, None
         hit = self._cache.get(key)
-        now = time.monotonic()
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
+    def fetch(self, key: str) -> Principal | None:
+        """Ask `lookup` (may block) and cache the answer."""
+        assert self.lookup is not None
         found = self.lookup(key)
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[key] = (now + self.ttl_s, found)
+        self._cache[key] = (time.monotonic() + self.ttl_s, found)
         return found
 
 
@@ -90,7 +99,12 @@ def require_scope(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
             raise HTTPException(401, "an API key is required (X-API-Key header)",
                                 headers={"WWW-Authenticate": "ApiKey"})
         ring: KeyRing | None = getattr(request.app.state, "api_keys", None)
-        principal = await run_in_threadpool(ring.find, raw) if ring is not None else None
+        principal = None
+        if ring is not None:
+            key = digest(raw)
+            known, principal = ring.cached(key)
+            if not known:  # only a cache miss pays for a worker thread
+                principal = await run_in_threadpool(ring.fetch, key)
         if principal is None:
             raise HTTPException(401, "unknown or revoked API key",
                                 headers={"WWW-Authenticate": "ApiKey"})
