@@ -2,10 +2,10 @@
 
 A model over 12,000 items (item-kNN on generated clustered interactions of 20,000 users) is
 registered in a throw-away MLflow registry and served through the `champion` alias by
-`uvicorn` (uvloop, httptools, one worker) in its own process; `bench.loadgen` loads it from a
-second process on loopback at 32 and 128 connections, for a fixed time per run. No broker runs:
-recommendation_served events are counted as dropped, which keeps the two cores of this machine
-for the server and the load generator. Writes bench/results/serving.json.
+`uvicorn` (uvloop, httptools, one worker) in its own process; wrk (or `bench.loadgen` where
+wrk is missing) loads it from a second process on loopback at 32 and 128 connections, for a
+fixed time per run. No broker runs: recommendation_served events are counted as dropped, which
+keeps the two cores of this machine for the server and the load generator. Writes bench/results/serving.json.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,17 +100,49 @@ def wait_for_champion(base: str, timeout_s: float = 120.0) -> None:
     raise TimeoutError("the server never loaded the champion")
 
 
+WRK_SCRIPT = """
+local paths, i = {}, 0
+for line in io.lines("%s") do paths[#paths + 1] = line end
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i], {["X-API-Key"] = "%s"})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("WRK %%d %%d %%d %%f %%f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout,
+    summary.duration, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
 def load(base: str, paths: list[str], connections: int, duration: float,
          tmp: Path) -> dict[str, Any]:
+    """rps and latency from wrk (C, one thread: it leaves the second core to the server);
+    from bench.loadgen (Python) where wrk is not installed."""
     paths_file = tmp / "paths.txt"
     paths_file.write_text("\n".join(paths))
-    out = subprocess.run(
+    if shutil.which("wrk"):
+        script = tmp / "paths.lua"
+        script.write_text(WRK_SCRIPT % (paths_file, API_KEY))
+        subprocess.run(["wrk", "-t1", f"-c{connections}", "-d2s", "-s", str(script), base],
+                       capture_output=True, check=True)  # warm-up
+        out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration:.0f}s", "-s",
+                              str(script), base], capture_output=True, text=True, check=True,
+                             timeout=duration + 60).stdout
+        fields = next(line for line in out.splitlines() if line.startswith("WRK ")).split()
+        requests, errors, micros = int(fields[1]), int(fields[2]), int(fields[3])
+        return {"client": "wrk", "requests": requests, "errors": errors,
+                "rps": round(requests / (micros / 1e6), 1),
+                "p50_s": round(float(fields[4]) / 1e6, 5),
+                "p99_s": round(float(fields[5]) / 1e6, 5)}
+    done = subprocess.run(
         [sys.executable, "-m", "bench.loadgen", "--url", base, "--paths-file", str(paths_file),
          "--connections", str(connections), "--duration", str(duration), "--warmup", "2",
          "--api-key", API_KEY],
         capture_output=True, text=True, check=True, timeout=duration + 60)
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"client": "bench.loadgen", **result}
 
 
 def main() -> None:
@@ -145,7 +178,7 @@ def main() -> None:
         "endpoints": runs, "throughput_ratio": ratio, "model": model,
         "targets": {"throughput_ratio": ">= 0.5", "p99_s_at_32": "<= 0.025"},
         "setup": "uvicorn 1 worker (uvloop, httptools), embedded SQLite online store, no broker;"
-                 " load from bench.loadgen in a second process on loopback"})
+                 " load from wrk (or bench.loadgen) in a second process on loopback"})
 
 
 if __name__ == "__main__":

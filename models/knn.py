@@ -57,6 +57,11 @@ class ItemKNNRecommender(Recommender):
             return self._one(history.indices[history.data > 0])[None, :]
         return np.asarray(((history > 0).astype(np.float32) @ self._sim).toarray())
 
+    def _score_one(self, row: int | None, session: np.ndarray, own: np.ndarray) -> np.ndarray:
+        if row is None and not len(session):
+            return self.popularity_scores()
+        return self._one(np.union1d(session, own))
+
     def _one(self, cols: np.ndarray) -> np.ndarray:
         """One user's scores: the sum of their items' similarity rows, without a sparse
         product (whose set-up costs more than the sum for a handful of items)."""

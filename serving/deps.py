@@ -1,4 +1,8 @@
-"""Dependencies shared by the routers, as annotated aliases."""
+"""Dependencies shared by the routers, as annotated aliases.
+
+All `async def`: FastAPI runs a plain `def` dependency in a worker thread, a hop that cost
+more than the recommendation itself.
+"""
 
 from __future__ import annotations
 
@@ -17,39 +21,39 @@ from serving.recommending import RecommendationService
 from serving.registry import ModelRegistry
 
 
-def _settings(request: Request) -> ServingSettings:
+async def _settings(request: Request) -> ServingSettings:
     return request.app.state.settings
 
 
-def _store(request: Request) -> OnlineStore:
+async def _store(request: Request) -> OnlineStore:
     return request.app.state.store
 
 
-def _recommendations(request: Request) -> RecommendationService:
+async def _recommendations(request: Request) -> RecommendationService:
     return request.app.state.recommendations
 
 
-def _popular(request: Request) -> PopularItems:
+async def _popular(request: Request) -> PopularItems:
     return request.app.state.popular
 
 
-def _registry(request: Request) -> ModelRegistry:
+async def _registry(request: Request) -> ModelRegistry:
     return request.app.state.registry
 
 
-def _publisher(request: Request) -> EventPublisher:
+async def _publisher(request: Request) -> EventPublisher:
     return request.app.state.publisher
 
 
-def _metrics(request: Request) -> Metrics:
+async def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-def _core(request: Request) -> MessageBus:
+async def _core(request: Request) -> MessageBus:
     return request.app.state.core
 
 
-def _request_id(request: Request) -> str:
+async def _request_id(request: Request) -> str:
     return request_id_of(request.scope)
 
 

@@ -30,7 +30,7 @@ STREAM_MAX_S = 300.0
 RETRY_MS = 1000
 
 
-def _live(request: Request) -> LiveAnalytics:
+async def _live(request: Request) -> LiveAnalytics:
     """One per app, built on first use from the app's store and settings."""
     state = request.app.state
     live: LiveAnalytics | None = getattr(state, "live_analytics", None)
