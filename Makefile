@@ -36,7 +36,6 @@ test: $(STAMP) system-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy .

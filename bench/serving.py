@@ -5,7 +5,8 @@ registered in a throw-away MLflow registry and served through the `champion` ali
 `uvicorn` (uvloop, httptools, one worker) in its own process; wrk (or `bench.loadgen` where
 wrk is missing) loads it from a second process on loopback at 32 and 128 connections, for a
 fixed time per run. No broker runs: recommendation_served events are counted as dropped, which
-keeps the two cores of this machine for the server and the load generator. Writes bench/results/serving.json.
+keeps the two cores of this machine for the server and the load generator. Writes
+bench/results/serving.json.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -16,7 +17,8 @@ MAX_OPS_PER_SCRIPT = 2000
 
 class RedisStore:
     def __init__(self, *, url: str, prefix: str = "agora:") -> None:
-        self._redis = aioredis.Redis.from_url(
+        # decode_responses=True: every reply is a str, which redis-py's types cannot say.
+        self._redis: Any = aioredis.Redis.from_url(
             url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0
         )
         self._prefix = prefix
@@ -120,4 +122,4 @@ class RedisStore:
             raise StoreUnavailable(str(exc)) from exc
 
     async def close(self) -> None:
-        await self._redis.aclose()  # type: ignore[attr-defined]
+        await self._redis.aclose()

@@ -76,7 +76,7 @@ def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
     started = time.monotonic()
     try:
         assert demo.stdout is not None
-        lines = []
+        lines: list[str] = []
         while not any(line.startswith("api: ") for line in lines):
             line = demo.stdout.readline().decode()
             assert line, f"demo exited early: {lines}"

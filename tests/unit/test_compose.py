@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic_settings import BaseSettings
 
 import agora.settings as settings_module
 from contracts.topics import TOPICS
@@ -20,7 +21,7 @@ SETTINGS_BY_COMMAND = {"worker": "WorkerSettings", "serve": "ServingSettings",
 AGORA_SERVICES = [name for name, svc in SERVICES.items() if svc.get("image") == "agora:latest"]
 
 
-def env_names(settings_cls: type) -> set[str]:
+def env_names(settings_cls: type[BaseSettings]) -> set[str]:
     return {f"AGORA_{name.upper()}" for name in settings_cls.model_fields}
 
 

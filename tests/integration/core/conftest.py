@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from agora.settings import ServingSettings
 from serving.core_runtime import open_core
@@ -31,7 +32,7 @@ def core_app(settings: ServingSettings) -> FastAPI:
 
 @pytest.fixture
 def client(core_database_url: str) -> Iterator[TestClient]:
-    settings = ServingSettings(database_url=core_database_url, admin_api_key=ADMIN_KEY,
+    settings = ServingSettings(database_url=core_database_url, admin_api_key=SecretStr(ADMIN_KEY),
                                database_pool_size=5)
     with TestClient(core_app(settings), headers={"X-API-Key": ADMIN_KEY}) as c:
         yield c

@@ -74,7 +74,7 @@ def consume(bootstrap: str, wanted: set[str], timeout_s: float = 30.0) -> list[t
             msg = consumer.poll(0.5)
             if msg is None or msg.error():
                 continue
-            event = parse_event(msg.value())
+            event = parse_event(msg.value() or b"")
             if str(event.event_id) in wanted:
                 found.add(str(event.event_id))
                 seen.append((event.product_id, event.on_hand))  # type: ignore[union-attr]

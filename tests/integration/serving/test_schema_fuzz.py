@@ -24,7 +24,7 @@ FUZZED = r"^/v1/(users|items|rank|events|models|trending|health)"
 
 
 @schemathesis.check
-def four_xx_has_detail(ctx, response, case):  # type: ignore[no-untyped-def]
+def four_xx_has_detail(ctx, response, case):
     if 400 <= response.status_code < 500:
         body = response.json()
         assert isinstance(body, dict) and body.get("detail"), (
@@ -56,7 +56,7 @@ def test_api_never_answers_5xx(app):
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck),
                   database=None)
-        def fuzz(case):  # type: ignore[no-untyped-def]
+        def fuzz(case):
             case.call_and_validate(headers={"X-API-Key": ADMIN_KEY},
                                    checks=[not_a_server_error, four_xx_has_detail])
 

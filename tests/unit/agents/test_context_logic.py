@@ -62,8 +62,9 @@ def test_community_counts_per_community_through_known_posts() -> None:
     community_writes([ev("comment_created", comment_id="k1", post_id="p1", body="hi"),
                       ev("vote_cast", target_id="p1", target_type="post", value=1)],
                      posts={"p1": "c9"}, batch=batch, half_life_s=3600)
-    per = next(w for w in batch.writes if w.key.startswith("community:m:"))
-    assert per.deltas == {"c9|comments": 1, "c9|votes": 1}  # type: ignore[union-attr]
+    per = next(w for w in batch.writes
+               if isinstance(w, IncrFields) and w.key.startswith("community:m:"))
+    assert per.deltas == {"c9|comments": 1, "c9|votes": 1}
 
 
 def test_listen_through_counts_plays_past_ninety_percent() -> None:
@@ -72,8 +73,8 @@ def test_listen_through_counts_plays_past_ninety_percent() -> None:
                        duration_s=100),
                     ev("episode_played", episode_id="e1", show_id="s", position_s=10,
                        duration_s=100)], batch=batch, once_ttl_s=60)
-    show = next(w for w in batch.writes if w.key == "show:s")
-    assert show.deltas[k.PLAYS] == 2 and show.deltas[k.COMPLETIONS] == 1  # type: ignore[union-attr]
+    show = next(w for w in batch.writes if isinstance(w, IncrFields) and w.key == "show:s")
+    assert show.deltas[k.PLAYS] == 2 and show.deltas[k.COMPLETIONS] == 1
 
 
 def test_heuristic_scorer_flags_spam_not_conversation() -> None:

@@ -43,7 +43,8 @@ def test_counts_land_in_their_minute_and_domain() -> None:
         viewed("A", T0), viewed("A", T0), viewed("B", T0 + timedelta(seconds=40)),
         played("e1", T0),
     ]), half_life_s=900)
-    counts = {w.key: dict(w.deltas) for w in batch.writes if w.key.startswith("counts:")}
+    counts = {w.key: dict(w.deltas) for w in batch.writes
+              if isinstance(w, IncrScores) and w.key.startswith("counts:")}
     minute = int(T0.timestamp() // 60)
     assert counts[minute_key("commerce", minute)] == {"product:A": 2.0}
     assert counts[minute_key("commerce", minute + 1)] == {"product:B": 1.0}

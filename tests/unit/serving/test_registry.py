@@ -81,7 +81,7 @@ async def test_registry_down_keeps_the_models(knn_model):
     def down(alias):
         raise ConnectionError("registry down")
 
-    source.version_of = down  # type: ignore[method-assign]
+    source.version_of = down
     await registry.refresh()
     assert registry.current.champion.version == "1"
     assert registry.status["champion"].startswith("registry unavailable")

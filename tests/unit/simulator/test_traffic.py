@@ -24,7 +24,7 @@ def test_same_seed_same_traffic() -> None:
 
 
 def test_every_generated_event_honours_its_contract() -> None:
-    types = Counter()
+    types: Counter[str] = Counter()
     for event in draw(20_000, seed=1):
         types[parse_event(orjson.dumps(event)).event_type] += 1
     for expected in ("product_viewed", "cart_item_added", "checkout_started", "order_placed",
