@@ -55,6 +55,7 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
         f"{settings.worker_app_id}-app",
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
+        datadir=str(settings.data_dir / "faust"),  # not ./<app id>-data in the caller's cwd
         autodiscover=False,
         topic_partitions=settings.topic_partitions,
         topic_allow_declare=True,

@@ -69,7 +69,7 @@ def _demo(args: argparse.Namespace) -> int:
     from agora.demo import run_demo
 
     return run_demo(broker_port=args.broker_port, api_port=args.api_port, rate=args.rate,
-                    seed=args.seed)
+                    seed=args.seed, train_after_s=args.train_after)
 
 
 def _relay(args: argparse.Namespace) -> int:
@@ -140,8 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the whole engine on embedded defaults")
     p.add_argument("--broker-port", type=int, default=9092)
     p.add_argument("--api-port", type=int, default=8000)
-    p.add_argument("--rate", type=float, default=300.0)
+    p.add_argument("--rate", type=float, default=150.0, help="simulated events/s")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--train-after", type=float, default=45.0,
+                   help="seconds before the first model is trained from the lake")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("relay", help="publish the core's outbox to Kafka")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -30,18 +31,22 @@ def _die_with_parent() -> None:
 class Children:
     def __init__(self) -> None:
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.one_shot: set[str] = set()
 
     def start(self, name: str, args: list[str], env: dict[str, str],
-              stdout: int | None = None) -> subprocess.Popen[bytes]:
+              stdout: int | None = None, *, one_shot: bool = False) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen([sys.executable, "-m", "agora.cli", *args], env=env,
                                 stdin=subprocess.DEVNULL, stdout=stdout,
                                 preexec_fn=_die_with_parent, start_new_session=True)
         self.procs.append((name, proc))
+        if one_shot:
+            self.one_shot.add(name)
         return proc
 
     def dead(self) -> str | None:
+        """A long-running child that exited (one-shot children are the caller's concern)."""
         for name, proc in self.procs:
-            if proc.poll() is not None:
+            if name not in self.one_shot and proc.poll() is not None:
                 return name
         return None
 
@@ -80,9 +85,13 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int) -> int:
+def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
+             train_after_s: float = 45.0) -> int:
+    key = os.environ.get("AGORA_ADMIN_API_KEY") or f"demo-{secrets.token_urlsafe(18)}"
     env = {**os.environ, "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{broker_port}",
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", "AGORA_ADMIN_API_KEY": key,
+           # The lake gets its first files within seconds, so a first model can train.
+           "AGORA_LAKE_FLUSH_S": os.environ.get("AGORA_LAKE_FLUSH_S", "10")}
     children = Children()
     stopping = False
 
@@ -105,15 +114,33 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int) -> int:
         _wait_until(lambda: _http_ok(f"{api}/healthz"), 60, "api", children)
         children.start("simulator", ["simulate", "--rate", str(rate), "--duration", "0",
                                      "--seed", str(seed), "--bad-rate", "0.002"], env)
+        started = time.monotonic()
         print(f"broker: 127.0.0.1:{broker_port}", flush=True)
         print(f"api: {api}", flush=True)
+        print(f"dashboard: {api}/dashboard", flush=True)
         print(f"docs: {api}/docs", flush=True)
         print(f"trending: {api}/v1/trending?domain=commerce", flush=True)
-        print("Ctrl-C stops everything.", flush=True)
+        print(f"api key (demo, every scope; header X-API-Key): {key}", flush=True)
+        print(f"A first model trains from the lake in about {train_after_s:.0f}s. "
+              "Ctrl-C stops everything.", flush=True)
+        trainer: subprocess.Popen[bytes] | None = None
+        train_at, announced = started + train_after_s, False
         while not stopping:
             if (name := children.dead()) is not None:
                 print(f"demo: {name} exited; stopping", file=sys.stderr, flush=True)
                 return 1
+            if trainer is None and not announced and time.monotonic() >= train_at:
+                trainer = children.start("train", ["train", "--model", "item_knn",
+                                                   "--promote"], env, one_shot=True)
+            if trainer is not None and (code := trainer.poll()) is not None:
+                if code == 0:
+                    print(f"model: trained and promoted; try "
+                          f"{api}/v1/users/u1/recommendations", flush=True)
+                    announced = True
+                else:  # too little data in the lake yet: try again a little later
+                    print("model: training failed; retrying in 20s", flush=True)
+                    train_at = time.monotonic() + 20
+                trainer = None
             time.sleep(0.2)
         return 0
     finally:

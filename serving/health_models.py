@@ -68,6 +68,8 @@ class MlflowHealthSource:
             client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
             run_id = client.get_model_version(name, version).run_id
         with tempfile.TemporaryDirectory(prefix="agora-health-") as tmp, ALEMBIC_LOCK:
+            mlflow.set_tracking_uri(self.tracking_uri)  # `models:/` resolves through these
+            mlflow.set_registry_uri(self.tracking_uri)
             root = Path(mlflow.artifacts.download_artifacts(
                 artifact_uri=f"models:/{name}/{version}", dst_path=f"{tmp}/model",
                 tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri))

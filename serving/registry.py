@@ -73,6 +73,10 @@ class MlflowModelSource:
         from models.base import Recommender as BaseRecommender
 
         with tempfile.TemporaryDirectory(prefix="agora-model-") as tmp, ALEMBIC_LOCK:
+            # A `models:/` URI resolves through MLflow's process-wide URIs, not the ones
+            # passed below: without these it looked in (and created) ./mlflow.db.
+            mlflow.set_tracking_uri(self.tracking_uri)
+            mlflow.set_registry_uri(self.tracking_uri)
             path = mlflow.artifacts.download_artifacts(
                 artifact_uri=f"models:/{self.name}/{version}", dst_path=tmp,
                 tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)

@@ -1,5 +1,6 @@
 """`agora demo` as a user runs it: addresses printed, trending live in every domain within
-30 s, an outside client's product shows up, Ctrl-C leaves no process and no port behind."""
+30 s, an outside client's product shows up, a first model trained from the lake serves
+recommendations, Ctrl-C leaves no process and no port behind."""
 
 from __future__ import annotations
 
@@ -70,14 +71,14 @@ def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
     env = {**os.environ, "AGORA_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     demo = subprocess.Popen(
         [sys.executable, "-m", "agora.cli", "demo", "--broker-port", str(broker_port),
-         "--api-port", str(api_port), "--rate", "200"],
+         "--api-port", str(api_port), "--rate", "200", "--train-after", "10"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )
     started = time.monotonic()
     try:
         assert demo.stdout is not None
         lines: list[str] = []
-        while not any(line.startswith("api: ") for line in lines):
+        while not any(line.startswith("api key") for line in lines):
             line = demo.stdout.readline().decode()
             assert line, f"demo exited early: {lines}"
             lines.append(line.strip())
@@ -103,6 +104,18 @@ def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
                 break
             assert time.monotonic() < deadline, "outside product never trended"
             time.sleep(0.5)
+
+        key = next(line for line in lines if line.startswith("api key")).split()[-1]
+        deadline = time.monotonic() + 120
+        while True:  # stream -> lake -> agora train --promote -> MLflow -> serving
+            body = httpx.get(f"{api}/v1/users/u1/recommendations", params={"k": 5},
+                             headers={"X-API-Key": key}).json()
+            if body["model"]["version"] is not None:
+                break
+            assert time.monotonic() < deadline, f"no model in service: {body}"
+            time.sleep(1)
+        assert body["strategy"] in {"personalised", "cold_start"}
+        assert len(body["items"]) == 5
 
         children = descendants(demo.pid)
         assert len(children) >= 4
