@@ -43,6 +43,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Routes match in order: the storefront's hot paths first.
+    install_recommendations(app, settings)
     app.include_router(trending.router)
     app.include_router(ops.router)
     app.include_router(analytics.router)
@@ -52,5 +54,4 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     app.include_router(orders.router)
     app.include_router(communities.router)
     app.include_router(podcasts.router)
-    install_recommendations(app, settings)
     return app
