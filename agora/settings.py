@@ -83,6 +83,10 @@ class ServingSettings(CommonSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     trending_half_life_s: float = Field(default=900.0, gt=0)
+    analytics_public: bool = Field(
+        default=True, description="Analytics and the dashboard readable without a key (the "
+        "embedded demo). Production sets false: they then need the `ops` scope, and a browser "
+        "signs in once with /dashboard?key=… (an HttpOnly cookie).")
     readiness_timeout_s: float = Field(default=2.0, gt=0)
     worker_app_id: str = Field(default="agora-worker",
                                description="The workers' consumer group, for consumer lag.")

@@ -79,13 +79,17 @@ def static_keys(keys: Iterable[tuple[str, str, Iterable[str]]]) -> dict[str, Pri
             for name, raw, scopes in keys}
 
 
+KEY_COOKIE = "agora_key"
+
+
 def _raw_key(request: Request) -> str | None:
     raw = request.headers.get("x-api-key")
     if not raw:
         auth = request.headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
         raw = token.strip() if scheme.lower() == "bearer" else None
-    return raw or None
+    # A browser page cannot set headers on an EventSource: it signs in once (cookie).
+    return raw or request.cookies.get(KEY_COOKIE) or None
 
 
 def require_scope(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
@@ -98,13 +102,7 @@ def require_scope(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
         if raw is None:
             raise HTTPException(401, "an API key is required (X-API-Key header)",
                                 headers={"WWW-Authenticate": "ApiKey"})
-        ring: KeyRing | None = getattr(request.app.state, "api_keys", None)
-        principal = None
-        if ring is not None:
-            key = digest(raw)
-            known, principal = ring.cached(key)
-            if not known:  # only a cache miss pays for a worker thread
-                principal = await run_in_threadpool(ring.fetch, key)
+        principal = await principal_of(request, raw)
         if principal is None:
             raise HTTPException(401, "unknown or revoked API key",
                                 headers={"WWW-Authenticate": "ApiKey"})
@@ -113,4 +111,24 @@ def require_scope(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
         return principal
 
     return authenticated
+
+
+async def principal_of(request: Request, raw: str) -> Principal | None:
+    ring: KeyRing | None = getattr(request.app.state, "api_keys", None)
+    if ring is None:
+        return None
+    key = digest(raw)
+    known, principal = ring.cached(key)
+    if not known:  # only a cache miss pays for a worker thread
+        principal = await run_in_threadpool(ring.fetch, key)
+    return principal
+
+
+_ops = require_scope("ops")
+
+
+async def ops_access(request: Request) -> None:
+    """Analytics and the dashboard: open where `analytics_public` (the demo), else `ops`."""
+    if not request.app.state.settings.analytics_public:
+        await _ops(request)
 

@@ -21,8 +21,12 @@ from serving.analytics.lag import ConsumerLag
 from serving.analytics.models import models_in_service
 from serving.analytics.service import LiveAnalytics
 from serving.analytics.source import StoreAnalytics
+from serving.security import ops_access
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+# The dashboard's data needs `ops` where analytics are not public; the Prometheus gauges do
+# not, like /metrics.
+OPS = [Depends(ops_access)]
 
 # A stream ends after this long and the browser reconnects (EventSource does so by itself):
 # it bounds how long a server shutdown waits for open dashboards.
@@ -52,7 +56,7 @@ async def _live(request: Request) -> LiveAnalytics:
 LiveDep = Annotated[LiveAnalytics, Depends(_live)]
 
 
-@router.get("/overview")
+@router.get("/overview", dependencies=OPS)
 async def get_overview(live: LiveDep) -> dict[str, Any]:
     """Every live figure with its previous-period value; `missing` names what is not known yet."""
     return await live.overview()
@@ -95,6 +99,7 @@ async def _overview_events(
     "/stream",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
+    dependencies=OPS,
 )
 async def stream_overview(
     request: Request,
@@ -114,7 +119,8 @@ class Acknowledgement(BaseModel):
     acknowledged_at: float
 
 
-@router.post("/alerts/low-stock/{product_id}/ack", response_model=Acknowledgement)
+@router.post("/alerts/low-stock/{product_id}/ack", response_model=Acknowledgement,
+             dependencies=OPS)
 async def acknowledge_low_stock(
     live: LiveDep,
     product_id: Annotated[str, Path(min_length=1, max_length=200)],

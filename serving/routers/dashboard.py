@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from serving.security import KEY_COOKIE, ops_access, principal_of
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -20,8 +22,18 @@ _MEDIA = {
 }
 
 
-@router.get("/dashboard")
-async def dashboard() -> FileResponse:
+@router.get("/dashboard", response_model=None)
+async def dashboard(request: Request, key: str | None = None) -> Response:
+    """The page. `?key=` signs a browser in (HttpOnly cookie) and drops the key from the URL."""
+    if key is not None:
+        principal = await principal_of(request, key)
+        if principal is None or not principal.allows("ops"):
+            raise HTTPException(401, detail="key: unknown, or without the ops scope")
+        page = RedirectResponse("/dashboard", status_code=303)
+        page.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https")
+        return page
+    await ops_access(request)
     return FileResponse(
         STATIC / "dashboard.html", media_type="text/html", headers={"Cache-Control": "no-cache"}
     )
