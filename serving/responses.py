@@ -9,16 +9,16 @@ import orjson
 from fastapi import Response
 
 from contracts.events import RecommendationServed
+from serving.deps import Answering
 from serving.fallback import FALLBACK_HEADER
-from serving.metrics import Metrics
-from serving.publisher import EventPublisher
 from serving.recommending import Outcome
 
 
-def recommendation_response(outcome: Outcome, *, request_id: str, metrics: Metrics,
-                            publisher: EventPublisher, surface: str,
+def recommendation_response(outcome: Outcome, answering: Answering, *, surface: str,
                             user_id: str | None = None, item_id: str | None = None) -> Response:
     """JSON body of the `Recommendations` schema, headers naming model, variant and fallback."""
+    metrics, publisher, request_id = (answering.metrics, answering.publisher,
+                                      answering.request_id)
     served = outcome.model
     body = {
         "request_id": request_id, "user_id": user_id, "item_id": item_id,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from contracts import Domain
-from serving.deps import MetricsDep, PublisherDep, RecommendationsDep, RequestIdDep
+from serving.deps import AnsweringDep
 from serving.responses import recommendation_response
 from serving.schemas.recommendations import MAX_K, Recommendations
 from serving.security import require_scope
@@ -18,15 +18,11 @@ router = APIRouter(prefix="/v1", tags=["recommendations"],
 
 @router.get("/items/{item_id}/similar", response_model=Recommendations)
 async def similar_items(
-    service: RecommendationsDep,
-    metrics: MetricsDep,
-    publisher: PublisherDep,
-    request_id: RequestIdDep,
+    answering: AnsweringDep,
     item_id: Annotated[str, Path(min_length=3, max_length=128, pattern=r"^[a-z]+:[^\s/]+$",
                                  description="`<kind>:<id>`, e.g. product:85123A")],
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
     domain: Annotated[Domain | None, Query()] = None,
 ) -> Response:
-    outcome = await service.similar(item_id, k, domain.value if domain else None)
-    return recommendation_response(outcome, request_id=request_id, metrics=metrics,
-                                   publisher=publisher, surface="similar", item_id=item_id)
+    outcome = await answering.service.similar(item_id, k, domain.value if domain else None)
+    return recommendation_response(outcome, answering, surface="similar", item_id=item_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from serving.deps import MetricsDep, PublisherDep, RecommendationsDep, RequestIdDep
+from serving.deps import AnsweringDep
 from serving.responses import recommendation_response
 from serving.schemas.recommendations import RankRequest, Recommendations
 from serving.security import require_scope
@@ -14,9 +14,7 @@ router = APIRouter(prefix="/v1", tags=["recommendations"],
 
 
 @router.post("/rank", response_model=Recommendations)
-async def rank(body: RankRequest, service: RecommendationsDep, metrics: MetricsDep,
-               publisher: PublisherDep, request_id: RequestIdDep) -> Response:
-    outcome = await service.rank(body.user_id, body.candidates)
-    return recommendation_response(outcome, request_id=request_id, metrics=metrics,
-                                   publisher=publisher, surface=body.surface,
+async def rank(body: RankRequest, answering: AnsweringDep) -> Response:
+    outcome = await answering.service.rank(body.user_id, body.candidates)
+    return recommendation_response(outcome, answering, surface=body.surface,
                                    user_id=body.user_id)

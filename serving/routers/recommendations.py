@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 
 from contracts import Domain
-from serving.deps import MetricsDep, PublisherDep, RecommendationsDep, RequestIdDep
+from serving.deps import AnsweringDep
 from serving.recommending import Query as RecQuery
 from serving.responses import recommendation_response
 from serving.schemas.recommendations import MAX_K, Recommendations
@@ -29,10 +29,7 @@ def parse_exclude(values: list[str]) -> frozenset[str]:
 
 @router.get("/users/{user_id}/recommendations", response_model=Recommendations)
 async def recommend_for_user(
-    service: RecommendationsDep,
-    metrics: MetricsDep,
-    publisher: PublisherDep,
-    request_id: RequestIdDep,
+    answering: AnsweringDep,
     user_id: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^\s/]+$")],
     k: Annotated[int, Query(ge=1, le=MAX_K, description=f"1 to {MAX_K}")] = 10,
     domain: Annotated[Domain | None, Query(description="commerce, community or podcast")] = None,
@@ -46,6 +43,5 @@ async def recommend_for_user(
     query = RecQuery(k=k, domain=domain.value if domain else None, category=category,
                      exclude=parse_exclude(exclude), in_stock=in_stock,
                      include_consumed=include_consumed)
-    outcome = await service.for_user(user_id, query)
-    return recommendation_response(outcome, request_id=request_id, metrics=metrics,
-                                   publisher=publisher, surface=surface, user_id=user_id)
+    outcome = await answering.service.for_user(user_id, query)
+    return recommendation_response(outcome, answering, surface=surface, user_id=user_id)
