@@ -60,7 +60,7 @@ class ItemKNNRecommender(Recommender):
     def _score_one(self, row: int | None, session: np.ndarray, own: np.ndarray) -> np.ndarray:
         if row is None and not len(session):
             return self.popularity_scores()
-        return self._one(np.union1d(session, own))
+        return self._one(np.union1d(session, own) if len(session) else own)
 
     def _one(self, cols: np.ndarray) -> np.ndarray:
         """One user's scores: the sum of their items' similarity rows, without a sparse
