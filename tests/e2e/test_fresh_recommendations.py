@@ -17,13 +17,11 @@ from fastapi.testclient import TestClient
 
 from agora.broker import EmbeddedBroker, free_port
 from agora.settings import ServingSettings
-from serving.app import create_app
 from tests.unit.serving.conftest import (
-    ADMIN_KEY,
     FakeSource,
     generated_interactions,
-    install_keys,
     item_ids,
+    serving_client,
 )
 
 pytestmark = pytest.mark.e2e
@@ -59,12 +57,9 @@ def test_clicks_move_the_list_within_seconds(broker, worker, tmp_path) -> None:
 
     settings = ServingSettings(data_dir=tmp_path, kafka_bootstrap=broker.bootstrap,
                                model_poll_s=3600)
-    app = create_app(settings)
-    app.state.model_source = FakeSource(
-        aliases={"champion": "1"}, versions={"1": build("item_knn").fit(generated_interactions())})
-    with TestClient(app, headers={"X-API-Key": ADMIN_KEY}) as client:
-        install_keys(app)
-        client.post("/v1/models/reload")
+    source = FakeSource(aliases={"champion": "1"},
+                        versions={"1": build("item_knn").fit(generated_interactions())})
+    with serving_client(settings, source) as client:
         user = "u0"  # trained mostly on audio
         before = books_share(client, user)
         sent = client.post("/v1/events", json={"events": [viewed(user, p)
