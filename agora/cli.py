@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the whole engine on embedded defaults")
     p.add_argument("--broker-port", type=int, default=9092)
     p.add_argument("--api-port", type=int, default=8000)
-    p.add_argument("--rate", type=float, default=100.0, help="simulated events/s")
+    p.add_argument("--rate", type=float, default=50.0, help="simulated events/s")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--train-after", type=float, default=45.0,
                    help="seconds before the first model is trained from the lake")
