@@ -35,6 +35,7 @@ N_CATEGORIES = 40
 PER_USER = 25
 MODEL_NAME = "agora-recommender"
 HELLO_PATH = "/bench/hello"
+FLOOR_PATH = "/bench/floor/{user_id}/recommendations"
 API_KEY = "bench-admin-key-0123456789"
 
 
@@ -164,9 +165,11 @@ def main() -> None:
             wait_for_champion(base)
             sample = httpx.get(f"{base}{rec_paths[0]}", headers={"X-API-Key": API_KEY}).json()
             assert sample["model"]["version"] == model["version"], sample
-            runs: dict[str, dict[str, dict[str, Any]]] = {"hello": {}, "recommendations": {}}
+            floor_paths = [p.replace("/v1/users/", "/bench/floor/") for p in rec_paths]
+            runs: dict[str, dict[str, dict[str, Any]]] = {
+                "hello": {}, "floor": {}, "recommendations": {}}
             for connections in (32, 128):
-                for endpoint, paths in (("hello", [HELLO_PATH]),
+                for endpoint, paths in (("hello", [HELLO_PATH]), ("floor", floor_paths),
                                         ("recommendations", rec_paths)):
                     runs[endpoint][str(connections)] = load(base, paths, connections,
                                                             args.duration, tmp)
@@ -175,8 +178,12 @@ def main() -> None:
             server.wait(timeout=30)
     ratio = {c: round(runs["recommendations"][c]["rps"] / runs["hello"][c]["rps"], 3)
              for c in ("32", "128")}
+    floor_ratio = {c: round(runs["floor"][c]["rps"] / runs["hello"][c]["rps"], 3)
+                   for c in ("32", "128")}
     write_result("serving", {
         "endpoints": runs, "throughput_ratio": ratio, "model": model,
+        # the recommendation route's signature with no work: what FastAPI alone costs
+        "floor_throughput_ratio": floor_ratio,
         "targets": {"throughput_ratio": ">= 0.5", "p99_s_at_32": "<= 0.025"},
         "setup": "uvicorn 1 worker (uvloop, httptools), embedded SQLite online store, no broker;"
                  " load from wrk (or bench.loadgen) in a second process on loopback"})
