@@ -87,6 +87,8 @@ def _http_ok(url: str) -> bool:
 
 def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
              train_after_s: float = 45.0) -> int:
+    # Started by `make demo`, the demo's parent is make: if make is killed, stop as on Ctrl-C.
+    _die_with_parent()
     key = os.environ.get("AGORA_ADMIN_API_KEY") or f"demo-{secrets.token_urlsafe(18)}"
     env = {**os.environ, "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{broker_port}",
            "PYTHONUNBUFFERED": "1", "AGORA_ADMIN_API_KEY": key,
