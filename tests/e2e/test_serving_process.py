@@ -26,7 +26,8 @@ def test_agora_serve_follows_the_champion(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    with mlflow.start_run(experiment_id="0"):  # Default: another test may leave its id active
+    experiment = mlflow.create_experiment("e2e", artifact_location=str(tmp_path / "artifacts"))
+    with mlflow.start_run(experiment_id=experiment):
         version = log_recommender(build("item_knn").fit(generated_interactions()),
                                   preset="item_knn", metrics={}).version
     move_alias("agora-recommender", version)

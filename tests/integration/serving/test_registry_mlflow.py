@@ -23,7 +23,7 @@ def register(preset: str, seed: int) -> str:
     from models.registry import log_recommender
 
     model = build(preset).fit(generated_interactions(seed=seed))
-    with mlflow.start_run(experiment_id="0"):  # Default: another test may leave its id active
+    with mlflow.start_run():
         return log_recommender(model, preset=preset, metrics={}, registered_name=NAME).version
 
 
@@ -33,6 +33,10 @@ def tracking_uri(tmp_path):
     previous = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    # An experiment of this store, with its artifacts here: the process-wide active
+    # experiment may be another test's, and Default's artifacts would land in ./mlruns.
+    mlflow.set_experiment(experiment_id=mlflow.create_experiment(
+        "serving-tests", artifact_location=str(tmp_path / "artifacts")))
     yield uri
     mlflow.set_tracking_uri(previous)
 
