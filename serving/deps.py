@@ -42,10 +42,6 @@ async def _publisher(request: Request) -> EventPublisher:
     return request.app.state.publisher
 
 
-async def _metrics(request: Request) -> Metrics:
-    return request.app.state.metrics
-
-
 async def _core(request: Request) -> MessageBus:
     return request.app.state.core
 
@@ -77,7 +73,6 @@ StoreDep = Annotated[OnlineStore, Depends(_store)]
 PopularDep = Annotated[PopularItems, Depends(_popular)]
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 PublisherDep = Annotated[EventPublisher, Depends(_publisher)]
-MetricsDep = Annotated[Metrics, Depends(_metrics)]
 RequestIdDep = Annotated[str, Depends(_request_id)]
 CoreDep = Annotated[MessageBus, Depends(_core)]
 AnsweringDep = Annotated[Answering, Depends(_answering)]
