@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -53,15 +54,18 @@ class SessionState:
     counts: dict[str, int]  # views, cart_adds, checkouts, orders, plays, posts, ...
 
 
-async def recent_interactions(store: OnlineStore, user_id: str, domain: str,
+async def recent_interactions(store: OnlineStore, user_id: str, domains: Sequence[str],
                               n: int = RECENT_MAX) -> list[RecentInteraction]:
-    """The user's newest `n` interactions in `domain` (commerce, community, podcast)."""
+    """The user's newest `n` interactions in each of `domains` (commerce, community,
+    podcast), read in one round trip and merged newest first."""
     out = []
-    for raw in await store.recent(recent_key(domain, user_id), n):
-        try:
-            out.append(RecentInteraction(**orjson.loads(raw)))
-        except (orjson.JSONDecodeError, TypeError):
-            continue
+    for values in await store.recent_many([recent_key(d, user_id) for d in domains], n):
+        for raw in values:
+            try:
+                out.append(RecentInteraction(**orjson.loads(raw)))
+            except (orjson.JSONDecodeError, TypeError):
+                continue
+    out.sort(key=lambda r: r.ts, reverse=True)
     return out
 
 

@@ -128,6 +128,12 @@ class Recommender(ABC):
         mask[col] = False
         return self._top(self._similar(col), mask, k)
 
+    def similar_to_text(self, text: str, k: int = 10,
+                        filters: Filters | None = None) -> list[Scored]:
+        """Items whose content is nearest `text` (an item published after training); [] for
+        a model that scores no content."""
+        return []
+
     def recommend_rows(self, rows: np.ndarray, k: int, *, exclude_seen: bool = True) -> np.ndarray:
         """Top-k item indices for many known user rows at once (the evaluation fast path)."""
         out = np.zeros((len(rows), k), dtype=np.int64)
@@ -231,4 +237,7 @@ class Recommender(ABC):
             return []
         values = scores[candidates]
         best = top_k(values, k)
-        return [Scored(str(self.item_ids[candidates[i]]), float(values[i])) for i in best]
+        # whole-array picks and tolist(): indexing numpy scalars one by one costs more
+        ids = self.item_ids[candidates[best]].tolist()
+        return [Scored(str(i), float(v))
+                for i, v in zip(ids, values[best].tolist(), strict=True)]

@@ -93,6 +93,11 @@ class HybridRecommender(Recommender):
         parts = {k: m._similar(col)[None, :] for k, m in self.components.items()}
         return self._blend(parts)[0]
 
+    def similar_to_text(self, text: str, k: int = 10,
+                        filters: Filters | None = None) -> list[Scored]:
+        content = self.components.get("content")
+        return content.similar_to_text(text, k, filters) if content is not None else []
+
     def recommend(self, user: str, k: int = 10, filters: Filters | None = None, *,
                   history: Sequence[str] = ()) -> list[Scored]:
         if not history and self.session is not None:

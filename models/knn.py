@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -30,6 +31,7 @@ class ItemKNNRecommender(Recommender):
         self.similarity, self.neighbours, self.shrink = similarity, neighbours, shrink
         self.k1, self.b = k1, b
         self._sim = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._neighbours = _Padded.of(self._sim)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -51,6 +53,7 @@ class ItemKNNRecommender(Recommender):
         sim.setdiag(0.0)
         sim.eliminate_zeros()
         self._sim = _keep_top(sim, self.neighbours)
+        self._neighbours = _Padded.of(self._sim)
 
     def _score_history(self, history: sp.csr_matrix) -> np.ndarray:
         if history.shape[0] == 1:
@@ -65,14 +68,12 @@ class ItemKNNRecommender(Recommender):
     def _one(self, cols: np.ndarray) -> np.ndarray:
         """One user's scores: the sum of their items' similarity rows, without a sparse
         product (whose set-up costs more than the sum for a handful of items)."""
-        sim = self._sim
-        n = sim.shape[1]
+        n = self._sim.shape[1]
         if len(cols) == 0:
             return np.zeros(n, dtype=np.float32)
-        spans = [slice(sim.indptr[c], sim.indptr[c + 1]) for c in cols]
-        idx = np.concatenate([sim.indices[s] for s in spans])
-        val = np.concatenate([sim.data[s] for s in spans])
-        return np.bincount(idx, weights=val, minlength=n).astype(np.float32)
+        near = self._neighbours
+        return np.bincount(near.index[cols].ravel(), weights=near.score[cols].ravel(),
+                           minlength=n).astype(np.float32)
 
     def _similar(self, col: int) -> np.ndarray:
         return np.asarray(self._sim[col].toarray()).ravel().astype(np.float64)
@@ -82,6 +83,29 @@ class ItemKNNRecommender(Recommender):
 
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
         self._sim = persistence.sparse_from("sim", arrays)
+        self._neighbours = _Padded.of(self._sim)
+
+
+@dataclass(frozen=True, slots=True)
+class _Padded:
+    """Each item's neighbours as a row of a dense (items by widest row) pair of arrays, padded
+    with score 0: one user's items then gather in one fancy index instead of a slice per item.
+    At most `neighbours` wide, so never larger than the similarity matrix may grow."""
+
+    index: np.ndarray
+    score: np.ndarray
+
+    @classmethod
+    def of(cls, sim: sp.csr_matrix) -> _Padded:
+        lengths = np.diff(sim.indptr)
+        width = int(lengths.max()) if len(lengths) else 0
+        index = np.zeros((sim.shape[0], width), dtype=np.int32)
+        score = np.zeros((sim.shape[0], width), dtype=np.float32)
+        rows = np.repeat(np.arange(sim.shape[0]), lengths)
+        slots = np.arange(sim.nnz) - np.repeat(sim.indptr[:-1], lengths)
+        index[rows, slots] = sim.indices
+        score[rows, slots] = sim.data
+        return cls(index=index, score=score)
 
 
 def _keep_top(sim: sp.csr_matrix, k: int) -> sp.csr_matrix:

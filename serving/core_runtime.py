@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from agora.settings import ServingSettings
 from core.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from core.service_layer.commands import Command, FindApiKey
+from core.service_layer.commands import Command, FindApiKey, GetProduct
 from core.service_layer.messagebus import MessageBus
 from core.service_layer.views import View
+from features.item_texts import item_words
 from serving.security import KeyRing, Principal, static_keys
+
+log = logging.getLogger(__name__)
 
 STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Forbidden, 403))
@@ -51,6 +56,24 @@ def _db_lookup(bus: MessageBus) -> Any:
                          scopes=frozenset(found["scopes"]))
 
     return lookup
+
+
+async def product_words(app: FastAPI, sku: str) -> tuple[str, str] | None:
+    """A catalogue product's words and category (for content neighbours of a product no model
+    has seen yet); None when the core is not open or knows no such product."""
+    bus: MessageBus | None = getattr(app.state, "core", None)
+    if bus is None:
+        return None
+    try:
+        found = await run_in_threadpool(bus.handle, GetProduct(sku=sku))
+    except (NotFound, InvalidInput):
+        return None
+    except SQLAlchemyError as exc:  # the catalogue is down: the caller serves popular items
+        log.warning("catalogue unavailable for product words: %s", type(exc).__name__)
+        return None
+    category = str(found["category"])
+    return item_words(found["title"], found["description"], category,
+                      tags=found["tags"]), category
 
 
 @asynccontextmanager

@@ -22,6 +22,11 @@ class Recommender(Protocol):
     def similar_items(self, item: str, k: int = 10,
                       filters: Filters | None = None) -> list[Scored]: ...
 
+    def similar_to_text(self, text: str, k: int = 10,
+                        filters: Filters | None = None) -> list[Scored]:
+        """Items nearest the words of an item the model never saw; [] without content."""
+        ...
+
     def user_row(self, user: str) -> int | None:
         """The user's row in the training data, None for a user the model never saw."""
         ...

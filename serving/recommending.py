@@ -8,7 +8,7 @@ degraded path was taken (the routers turn it into `X-Agora-Fallback` and a metri
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from contracts import item_domain
 from models.filters import Filters, Scored
@@ -31,6 +31,7 @@ PERSONALISED = "personalised"
 COLD_START = "cold_start"
 POPULAR = "popular"
 CONTENT = "similar"
+TEXT = "content"  # neighbours by the words of an item no model has seen
 GIVEN_ORDER = "given_order"
 
 
@@ -95,7 +96,7 @@ class RecommendationService:
 
     async def similar(self, item_id: str, k: int, domain: str | None) -> Outcome:
         served = self._registry.current.champion
-        filters = Filters(domain=domain, exclude_seen=False)
+        filters = Filters(domain=domain, exclude=frozenset({item_id}), exclude_seen=False)
         if served is not None:
             try:
                 items = served.model.similar_items(item_id, k, filters)
@@ -106,13 +107,41 @@ class RecommendationService:
                     [MODEL_ERROR])
             if items:
                 return Outcome(items=items, model=served, variant=CHAMPION, strategy=CONTENT)
-        # an item the model does not know: popular items of its own domain
+            unseen = await self._unseen_item(served, item_id, k, filters)
+            if unseen is not None:
+                return unseen
+        # an item nobody described either: popular items of its own domain
         own = domain or (d.value if (d := item_domain(item_id)) else None)
         outcome = await self._popular_outcome(
             Query(k=k, domain=own), frozenset({item_id}), served, CHAMPION,
             [] if served is not None else [MODEL_UNAVAILABLE])
         outcome.strategy = COLD_START if served is not None else POPULAR
         return outcome
+
+    async def _unseen_item(self, served: ServedModel, item_id: str, k: int,
+                           filters: Filters) -> Outcome | None:
+        """An item published after the model was trained: neighbours by its words where the
+        model reads text, else the model's most popular items of the item's category."""
+        try:
+            words = await bounded(self._signals.words(item_id), self._timeout_s)
+        except SignalsUnavailable:
+            return None
+        if words is None:
+            return None
+        text, category = words
+        try:
+            items = served.model.similar_to_text(text, k, filters)
+            strategy = TEXT
+            if not items and category:
+                items = served.model.recommend(
+                    "", k, replace(filters, category=category), history=())
+                strategy = COLD_START
+        except Exception:
+            log.exception("model %s failed on an unseen item", served.label)
+            return None
+        if not items:
+            return None
+        return Outcome(items=items, model=served, variant=CHAMPION, strategy=strategy)
 
     async def rank(self, user_id: str, candidates: list[str]) -> Outcome:
         assignment = assign(user_id, self._registry.current, self._share)

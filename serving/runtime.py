@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -13,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from agora.settings import ServingSettings
 from features.online import OnlineStore
 from serving import metrics
+from serving.core_runtime import product_words
 from serving.edge import BodyLimitMiddleware, RequestIdMiddleware
 from serving.fallback import PopularItems
 from serving.health_models import HealthModels, MlflowHealthSource
@@ -64,7 +66,8 @@ async def open_runtime(app: FastAPI, settings: ServingSettings,
     app.state.popular = PopularItems(store=store, half_life_s=settings.trending_half_life_s,
                                      timeout_s=settings.store_timeout_s)
     app.state.recommendations = RecommendationService(
-        registry=registry, signals=StoreSignals(store=store), popular=app.state.popular,
+        registry=registry, popular=app.state.popular,
+        signals=StoreSignals(store=store, catalogue=partial(product_words, app)),
         challenger_share=settings.challenger_share, store_timeout_s=settings.store_timeout_s)
     health = HealthModels(source=MlflowHealthSource(tracking_uri=settings.mlflow_uri),
                           poll_s=settings.model_poll_s)

@@ -8,12 +8,13 @@ time budget so a slow or dead store degrades a request instead of failing it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from contracts import Domain
 from features.inventory import inventory_key
+from features.item_texts import item_text
 from features.online import OnlineStore, StoreUnavailable
 from features.users import RecentInteraction, recent_interactions
 
@@ -36,6 +37,10 @@ class LiveSignals(Protocol):
 
     async def out_of_stock(self, items: list[str]) -> set[str]:
         """Which of `items` are products with nothing on hand."""
+        ...
+
+    async def words(self, item_id: str) -> tuple[str, str] | None:
+        """An item's words and category as published (None when unknown)."""
         ...
 
 
@@ -69,15 +74,21 @@ async def user_context(signals: LiveSignals, user_id: str, timeout_s: float) -> 
 class StoreSignals:
     """Reads the keys the stream agents write (`features.users`, `features.inventory`)."""
 
-    def __init__(self, *, store: OnlineStore) -> None:
+    def __init__(self, *, store: OnlineStore,
+                 catalogue: Callable[[str], Awaitable[tuple[str, str] | None]] | None = None
+                 ) -> None:
         self._store = store
+        self._catalogue = catalogue  # a product's words by sku (the core's catalogue)
 
     async def recent(self, user_id: str) -> list[RecentInteraction]:
-        per_domain = await asyncio.gather(*(recent_interactions(self._store, user_id, d)
-                                            for d in DOMAINS))
-        merged = [r for rows in per_domain for r in rows]
-        merged.sort(key=lambda r: r.ts, reverse=True)
-        return merged
+        return await recent_interactions(self._store, user_id, DOMAINS)
+
+    async def words(self, item_id: str) -> tuple[str, str] | None:
+        """Posts and episodes from the stream; products from the catalogue."""
+        found = await item_text(self._store, item_id)
+        if found is None and self._catalogue is not None and item_id.startswith("product:"):
+            found = await self._catalogue(item_id.removeprefix("product:"))
+        return found
 
     async def out_of_stock(self, items: list[str]) -> set[str]:
         products = [i for i in items if i.startswith("product:")]

@@ -19,6 +19,7 @@ from features.community import (
     postrate_key,
     reports_key,
 )
+from features.item_texts import item_words, text_write
 from features.online import IncrFields, IncrScores, SetFields, WriteBatch
 from features.trending import decay_factor, epoch_of
 
@@ -53,6 +54,9 @@ def community_writes(events: Sequence[Any], *, posts: Mapping[str, str], batch: 
         if t == "post_created":
             batch.add(SetFields(key=post_key(ev.post_id), ttl_s=POST_TTL_S, values={
                 "community_id": ev.community_id, "author": ev.user_id or "", "created_at": ts}))
+            batch.add(text_write(f"post:{ev.post_id}", category=ev.community_id,
+                                 text=item_words(ev.title, ev.body, ev.community_id,
+                                                 tags=ev.tags)))
             if ev.user_id:
                 batch.add(SetFields(key=postrate_key(ev.user_id, minute), values={ev.post_id: ts},
                                     ttl_s=POSTRATE_TTL_S))

@@ -9,6 +9,7 @@ from typing import Any
 from agents.activity.logic import counter_writes
 from features import kpis as k
 from features.buckets import minute_of
+from features.item_texts import item_words, text_write
 from features.online import IncrFields, Once, SetFields, WriteBatch
 from features.podcasts import show_key
 
@@ -38,6 +39,9 @@ def podcast_writes(events: Sequence[Any], *, batch: WriteBatch, once_ttl_s: floa
             batch.add(SetFields(key=f"episode:{ev.episode_id}", ttl_s=EPISODE_TTL_S, values={
                 "show_id": ev.show_id, "title": ev.title, "duration_s": ev.duration_s,
                 "published_at": ev.occurred_at.timestamp()}))
+            batch.add(text_write(f"episode:{ev.episode_id}", category=ev.show_id,
+                                 text=item_words(ev.title, ev.description, ev.show_id,
+                                                 tags=ev.tags)))
     counter_writes(counts, batch)
     for show, fields in shows.items():
         batch.add(IncrFields(key=show_key(show), deltas=dict(fields)))

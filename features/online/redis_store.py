@@ -115,6 +115,17 @@ class RedisStore:
         except (RedisError, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 
+    async def recent_many(self, keys: Sequence[str], n: int) -> list[list[str]]:
+        if not keys:
+            return []
+        pipe = self._redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.lrange(self._k(key), 0, n - 1)
+        try:
+            return [list(r) for r in await pipe.execute()]
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
     async def ping(self) -> None:
         try:
             await self._redis.ping()

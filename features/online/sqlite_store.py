@@ -207,6 +207,9 @@ class SqliteStore:
                           (key, n))
         return [str(r[0]) for r in rows]
 
+    async def recent_many(self, keys: Sequence[str], n: int) -> list[list[str]]:
+        return [await self.recent(key, n) for key in keys]
+
     async def get_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
         return [await self.get_fields(key) for key in keys]
 

@@ -138,6 +138,10 @@ class OnlineStore(Protocol):
         """The newest `n` values of a recent list, newest first."""
         ...
 
+    async def recent_many(self, keys: Sequence[str], n: int) -> list[list[str]]:
+        """`recent` of several lists in one round trip, in the order of `keys`."""
+        ...
+
     async def get_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
         """The fields of several hashes in one round trip, in the order of `keys`."""
         ...

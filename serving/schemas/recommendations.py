@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from contracts import Domain
 
 ItemId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[a-z]+:[^\s]+$",
                               examples=["product:85123A"])]
@@ -12,6 +14,34 @@ UserId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s/]+$"
 
 MAX_K = 100
 MAX_CANDIDATES = 500
+MAX_EXCLUDE = 500
+
+
+class RecommendationParams(BaseModel):
+    """What GET /v1/users/{user_id}/recommendations takes (user_id from the path)."""
+
+    user_id: UserId
+    k: Annotated[int, Field(ge=1, le=MAX_K, description=f"1 to {MAX_K}")] = 10
+    domain: Annotated[Domain | None, Field(description="commerce, community or podcast")] = None
+    category: Annotated[str | None, Field(min_length=1, max_length=128)] = None
+    exclude: Annotated[frozenset[str], Field(
+        description="Item ids to leave out (repeat or comma-separate).")] = frozenset()
+    in_stock: Annotated[bool, Field(description="Only products with stock on hand.")] = False
+    include_consumed: Annotated[bool, Field(
+        description="Allow items the user already bought or consumed.")] = False
+    surface: Annotated[str, Field(min_length=1, max_length=64)] = "home"
+
+    @field_validator("exclude", mode="before")
+    @classmethod
+    def _split(cls, values: object) -> object:
+        """`exclude` may repeat and/or hold comma-separated item ids."""
+        if not isinstance(values, list):
+            return values
+        items = frozenset(i.strip() for v in values if isinstance(v, str)
+                          for i in v.split(",") if i.strip())
+        if len(items) > MAX_EXCLUDE:
+            raise ValueError(f"at most {MAX_EXCLUDE} items")
+        return items
 
 
 class ScoredItem(BaseModel):
@@ -32,7 +62,8 @@ class Recommendations(BaseModel):
     item_id: str | None = None
     model: ModelRef
     variant: str = Field(description="champion or challenger")
-    strategy: str = Field(description="personalised, cold_start, similar, popular or given_order")
+    strategy: str = Field(description="personalised, cold_start, similar, content (by the words"
+                                      " of an item no model has seen), popular or given_order")
     fallback: list[str] = Field(description="Why a degraded path served this (empty if none).")
     items: list[ScoredItem]
 

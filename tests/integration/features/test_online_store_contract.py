@@ -53,6 +53,9 @@ async def test_recent_keeps_newest_first(store: OnlineStore) -> None:
     await store.apply(batch(PushRecent(key="r", values=["1", "2", "3"], max_len=3)))
     await store.apply(batch(PushRecent(key="r", values=["4"], max_len=3)))
     assert await store.recent("r", 10) == ["4", "3", "2"]
+    await store.apply(batch(PushRecent(key="s", values=["a", "b"], max_len=3)))
+    assert await store.recent_many(["r", "nope", "s"], 2) == [["4", "3"], [], ["b", "a"]]
+    assert await store.recent_many([], 2) == []
 
 
 async def test_once_applies_each_token_once(store: OnlineStore) -> None:

@@ -13,7 +13,7 @@ from agents.community.moderation import heuristic_scorer
 from agents.podcast.logic import podcast_writes
 from contracts import parse_event
 from features import kpis as k
-from features.online import AddDistinct, IncrFields, Once, PushRecent, WriteBatch
+from features.online import AddDistinct, IncrFields, Once, PushRecent, SetFields, WriteBatch
 
 NOW = datetime(2024, 5, 1, 12, 0, 30, tzinfo=UTC)
 
@@ -75,6 +75,22 @@ def test_listen_through_counts_plays_past_ninety_percent() -> None:
                        duration_s=100)], batch=batch, once_ttl_s=60)
     show = next(w for w in batch.writes if isinstance(w, IncrFields) and w.key == "show:s")
     assert show.deltas[k.PLAYS] == 2 and show.deltas[k.COMPLETIONS] == 1
+
+
+def test_published_posts_and_episodes_keep_their_words() -> None:
+    batch = WriteBatch()
+    community_writes([ev("post_created", post_id="p1", community_id="jazz",
+                         title="Blue Note pressings", body="Which reissues?", tags=["vinyl"])],
+                     posts={}, batch=batch, half_life_s=3600)
+    podcast_writes([ev("episode_published", episode_id="e1", show_id="runs",
+                       title="Trail shoes", description="Grip on wet rock", duration_s=1800)],
+                   batch=batch, once_ttl_s=60)
+    texts = {w.key: dict(w.values) for w in batch.writes
+             if isinstance(w, SetFields) and w.key.startswith("text:")}
+    assert texts == {
+        "text:post:p1": {"text": "Blue Note pressings Which reissues? jazz vinyl",
+                         "category": "jazz"},
+        "text:episode:e1": {"text": "Trail shoes Grip on wet rock runs", "category": "runs"}}
 
 
 def test_heuristic_scorer_flags_spam_not_conversation() -> None:

@@ -18,6 +18,7 @@ class RecommenderContract:
     """Subclasses set `make` to build a fresh, unfitted model."""
 
     personalised = True
+    reads_text = False  # embeds the text of an item it never saw (content models)
 
     def make(self) -> Recommender:
         raise NotImplementedError
@@ -93,7 +94,22 @@ class RecommenderContract:
         assert loaded.params == fitted.params
         assert loaded.recommend("u7", k=5) == fitted.recommend("u7", k=5)
         assert loaded.similar_items("product:p3", k=3) == fitted.similar_items("product:p3", k=3)
+        text = "dragons in a fantasy novel"
+        assert loaded.similar_to_text(text, k=3) == fitted.similar_to_text(text, k=3)
         assert not list(folder.rglob("*.pkl"))
+
+    def test_text_of_an_unseen_item_finds_its_topic(self, fitted: Recommender) -> None:
+        text = "a new fantasy novel about dragons"
+        found = fitted.similar_to_text(text, k=5)
+        if not self.reads_text:
+            assert found == []
+            return
+        assert len(found) == 5
+        assert all(int(s.item_id.removeprefix("product:p")) % 4 == 3 for s in found)
+        first = found[0].item_id
+        kept = fitted.similar_to_text(text, k=5, filters=Filters(exclude=frozenset({first})))
+        assert first not in {s.item_id for s in kept}
+        assert fitted.similar_to_text("quantum chromodynamics", k=5) == []
 
     def test_learns_the_clusters(self, fitted: Recommender) -> None:
         if not self.personalised:

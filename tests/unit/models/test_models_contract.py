@@ -50,10 +50,14 @@ class TestBPR(RecommenderContract):
 
 
 class TestContent(RecommenderContract):
+    reads_text = True
+
     def make(self) -> Recommender:
         return ContentRecommender()
 
 
 class TestHybrid(RecommenderContract):
+    reads_text = True
+
     def make(self) -> Recommender:
         return HybridRecommender(cf="ease", cf_params={"l2": 10.0})

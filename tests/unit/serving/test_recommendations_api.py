@@ -46,7 +46,35 @@ def test_bad_parameters_are_named(client):
         assert [e["loc"][-1] for e in r.json()["detail"]] == [field]
     r = client.get("/v1/users/u1/recommendations",
                    params={"exclude": ",".join(f"product:x{i}" for i in range(501))})
-    assert r.status_code == 422 and "exclude" in r.json()["detail"]
+    assert r.status_code == 422
+    assert [e["loc"] for e in r.json()["detail"]] == [["query", "exclude"]]
+    r = client.get("/v1/users/u%20one/recommendations", params={"k": "many"})
+    assert r.status_code == 422
+    assert sorted(tuple(e["loc"]) for e in r.json()["detail"]) == [("path", "user_id"),
+                                                                   ("query", "k")]
+
+
+def test_parameters_are_declared_in_openapi(client):
+    openapi = client.get("/openapi.json").json()
+    route = openapi["paths"]["/v1/users/{user_id}/recommendations"]["get"]
+    declared = route["parameters"]
+    assert set(route["responses"]) == {"200", "422"}
+    assert "HTTPValidationError" in openapi["components"]["schemas"]
+    where = {p["name"]: (p["in"], p["required"]) for p in declared}
+    assert where == {"user_id": ("path", True), "k": ("query", False),
+                     "domain": ("query", False), "category": ("query", False),
+                     "exclude": ("query", False), "in_stock": ("query", False),
+                     "include_consumed": ("query", False), "surface": ("query", False)}
+    domain = next(p for p in declared if p["name"] == "domain")["schema"]
+    assert "$ref" not in str(domain) and "commerce" in str(domain)
+
+
+def test_exclude_repeats_and_comma_separates(client):
+    top = [i["item_id"] for i in client.get("/v1/users/u0/recommendations",
+                                            params={"k": 3}).json()["items"]]
+    r = client.get("/v1/users/u0/recommendations",
+                   params=[("k", "10"), ("exclude", f"{top[0]},{top[1]}"), ("exclude", top[2])])
+    assert not set(top) & {i["item_id"] for i in r.json()["items"]}
 
 
 def test_filters_domain_category_and_exclude(client):
