@@ -6,7 +6,7 @@ registered in a throw-away MLflow registry and served through the `champion` ali
 wrk is missing) loads it from a second process on loopback at 32 and 128 connections, for a
 fixed time per run. No broker runs: recommendation_served events are counted as dropped, which
 keeps the two cores of this machine for the server and the load generator. Writes
-bench/results/serving.json.
+bench/results/serving.json and the plot docs/img/bench-serving.png.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from agora.broker import free_port
-from bench.report import write_result
+from bench.report import serving_plot, write_result
 
 N_ITEMS = 12_000
 N_USERS = 20_000
@@ -110,10 +110,10 @@ request = function()
   return wrk.format("GET", paths[i], {["X-API-Key"] = "%s"})
 end
 done = function(summary, latency, requests)
-  io.write(string.format("WRK %%d %%d %%d %%f %%f\\n", summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read
-    + summary.errors.write + summary.errors.timeout,
-    summary.duration, latency:percentile(50), latency:percentile(99)))
+  local e = summary.errors
+  io.write(string.format("WRK %%d %%d %%d %%f %%f %%d %%d\\n", summary.requests,
+    e.status + e.connect + e.read + e.write + e.timeout,
+    summary.duration, latency:percentile(50), latency:percentile(99), e.status, e.timeout))
 end
 """
 
@@ -134,7 +134,9 @@ def load(base: str, paths: list[str], connections: int, duration: float,
                              timeout=duration + 60).stdout
         fields = next(line for line in out.splitlines() if line.startswith("WRK ")).split()
         requests, errors, micros = int(fields[1]), int(fields[2]), int(fields[3])
+        # errors: non_2xx answers plus socket errors; timeouts are wrk giving up after 2 s
         return {"client": "wrk", "requests": requests, "errors": errors,
+                "non_2xx": int(fields[6]), "timeouts": int(fields[7]),
                 "rps": round(requests / (micros / 1e6), 1),
                 "p50_s": round(float(fields[4]) / 1e6, 5),
                 "p99_s": round(float(fields[5]) / 1e6, 5)}
@@ -187,6 +189,7 @@ def main() -> None:
         "targets": {"throughput_ratio": ">= 0.5", "p99_s_at_32": "<= 0.025"},
         "setup": "uvicorn 1 worker (uvloop, httptools), embedded SQLite online store, no broker;"
                  " load from wrk (or bench.loadgen) in a second process on loopback"})
+    serving_plot(runs)
 
 
 if __name__ == "__main__":
