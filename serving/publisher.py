@@ -95,8 +95,7 @@ class EventPublisher:
 
     async def _drain(self) -> None:
         while True:
-            event = await self._queue.get()
-            batch = [event]
+            batch = [await self._queue.get()]
             while not self._queue.empty() and len(batch) < 500:
                 batch.append(self._queue.get_nowait())
             try:
@@ -104,11 +103,27 @@ class EventPublisher:
             except BrokerUnavailable:
                 for _ in batch:
                     self._on_drop()
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
 
     async def stop(self) -> None:
+        """Send what is queued (within `timeout_s`), then close. A shutdown that finds the
+        broker gone counts what is left as dropped rather than waiting on it."""
+        if self._tasks:
+            self._tasks[0].cancel()  # connecting
+        if self._producer is not None:
+            try:
+                async with asyncio.timeout(self._timeout_s):
+                    await self._queue.join()
+            except TimeoutError:
+                log.warning("%d recommendation events unsent at shutdown", self._queue.qsize())
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for _ in range(self._queue.qsize()):
+            self._queue.get_nowait()
+            self._on_drop()
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None

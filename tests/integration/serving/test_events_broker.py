@@ -73,3 +73,32 @@ def test_events_acknowledged_and_recommendations_flow_back(broker, tmp_path):
     first = next(s for s in served if s["event_type"] == "recommendation_served")
     assert first["model"] == "agora-recommender@1" and first["variant"] == "champion"
     assert first["surface"] == "pdp" and len(first["items"]) == 3
+
+
+def test_queued_recommendation_events_are_sent_before_shutdown(broker):
+    from contracts.events import RecommendationServed
+    from serving.publisher import EventPublisher
+
+    drops: list[int] = []
+    ids = [str(uuid.uuid4()) for _ in range(2_000)]
+
+    async def serve_then_stop() -> None:
+        publisher = EventPublisher(bootstrap=broker.bootstrap, timeout_s=10.0,
+                                   on_drop=lambda: drops.append(1))
+        await publisher.start()
+        for _ in range(600):  # up to 30 s for the producer to connect
+            if publisher.available:
+                break
+            await asyncio.sleep(0.05)
+        for request_id in ids:
+            publisher.publish_soon(RecommendationServed(
+                event_id=uuid.uuid4(), occurred_at=datetime.now(UTC), user_id="u1",
+                request_id=request_id, surface="home", items=("product:p1",),
+                model="m@1", variant="champion"))
+        await publisher.stop()  # right away: the queue is still full
+
+    asyncio.run(serve_then_stop())
+    assert drops == []
+    got = asyncio.run(read_topic(broker.bootstrap, "recommendation.events", set(ids),
+                                 "request_id"))
+    assert {g["request_id"] for g in got} == set(ids)
