@@ -132,7 +132,7 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
                 print(f"demo: {name} exited; stopping", file=sys.stderr, flush=True)
                 return 1
             if trainer is None and not announced and time.monotonic() >= train_at:
-                trainer = children.start("train", ["train", "--model", "item_knn",
+                trainer = children.start("train", ["train", "--model", "hybrid",
                                                    "--promote"], env, one_shot=True)
             if trainer is not None and (code := trainer.poll()) is not None:
                 if code == 0:

@@ -1,6 +1,7 @@
 """`agora demo` as a user runs it: addresses printed, trending live in every domain within
 30 s, an outside client's product shows up, a first model trained from the lake serves
-recommendations, Ctrl-C leaves no process and no port behind."""
+recommendations, a post published afterwards gets neighbours by its words, Ctrl-C leaves no
+process and no port behind."""
 
 from __future__ import annotations
 
@@ -116,6 +117,24 @@ def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
             time.sleep(1)
         assert body["strategy"] in {"personalised", "cold_start"}
         assert len(body["items"]) == 5
+
+        # a post published after training: neighbours by its words (the hybrid's content part)
+        post = f"new{uuid.uuid4().hex[:6]}"
+        published = httpx.post(f"{api}/v1/events", headers={"X-API-Key": key}, json={"events": [{
+            "event_id": str(uuid.uuid4()), "event_type": "post_created",
+            "occurred_at": datetime.now(UTC).isoformat(), "user_id": "u1", "post_id": post,
+            "community_id": "c1", "title": "Vintage brewing kettle", "body": "What do you think?",
+        }]})
+        assert published.status_code == 202, published.text
+        deadline = time.monotonic() + 30
+        while True:  # API -> broker -> worker writes the post's words -> similar
+            similar = httpx.get(f"{api}/v1/items/post:{post}/similar", params={"k": 5},
+                                headers={"X-API-Key": key}).json()
+            if similar["strategy"] == "content":
+                break
+            assert time.monotonic() < deadline, f"no content neighbours: {similar}"
+            time.sleep(0.5)
+        assert similar["items"] and all(i["item_id"] != f"post:{post}" for i in similar["items"])
 
         children = descendants(demo.pid)
         assert len(children) >= 4
