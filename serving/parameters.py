@@ -42,11 +42,11 @@ class Parameters(Generic[M]):
             return self._model.model_validate(raw)
         except ValidationError as exc:
             raise RequestValidationError([
-                {**error, "loc": (self._where(str(error["loc"][0])), *error["loc"])}
+                {**error, "loc": (self._where(error["loc"]), *error["loc"])}
                 for error in exc.errors(include_url=False)]) from None
 
-    def _where(self, name: str) -> str:
-        return "path" if name in self._path else "query"
+    def _where(self, loc: tuple[int | str, ...]) -> str:
+        return "path" if loc and loc[0] in self._path else "query"
 
     def openapi(self) -> dict[str, Any]:
         """The parameters as OpenAPI declares them, for the route's `openapi_extra`."""
@@ -56,7 +56,7 @@ class Parameters(Generic[M]):
         declared = []
         for name, prop in schema["properties"].items():
             prop = _inline(prop, defs)
-            param: dict[str, Any] = {"name": name, "in": self._where(name),
+            param: dict[str, Any] = {"name": name, "in": self._where((name,)),
                                      "required": name in required or name in self._path}
             if description := prop.pop("description", None):
                 param["description"] = description
