@@ -80,7 +80,7 @@ def _relay(args: argparse.Namespace) -> int:
     return run_relay(database_url=s.database_url, bootstrap=s.kafka_bootstrap,
                      batch_size=s.relay_batch_size, shards_per_claim=s.relay_shards_per_claim,
                      delivery_timeout_s=s.relay_delivery_timeout_s,
-                     backoff_max_s=s.relay_backoff_max_s)
+                     backoff_max_s=s.relay_backoff_max_s, retention_s=s.relay_retention_s)
 
 
 def _db(args: argparse.Namespace) -> int:

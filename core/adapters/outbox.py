@@ -17,7 +17,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, exists, func, insert, select, update
 
 from contracts import dump_event, key_for, parse_event, topic_for
 from contracts.events import Event
@@ -122,6 +122,15 @@ class OutboxStore:
                          .where(outbox_shards.c.shard.in_(claim.shards),
                                 outbox_shards.c.leased_by == self.owner)
                          .values(leased_by=None, leased_until=None))
+
+    def purge_sent(self, *, before: datetime, limit: int = 5_000) -> int:
+        """Delete up to `limit` rows sent before `before`; how many went. Pending rows are
+        never touched, so a purge can race the relay's own rounds."""
+        old = (select(outbox.c.id).where(outbox.c.sent_at.is_not(None),
+                                         outbox.c.sent_at < before)
+               .order_by(outbox.c.sent_at).limit(limit))
+        with self.engine.begin() as conn:
+            return int(conn.execute(delete(outbox).where(outbox.c.id.in_(old))).rowcount or 0)
 
     def pending(self) -> int:
         with self.engine.connect() as conn:

@@ -239,6 +239,9 @@ outbox = Table(
 )
 Index("ix_outbox_pending", outbox.c.shard, outbox.c.id,
       postgresql_where=outbox.c.sent_at.is_(None), sqlite_where=text("sent_at IS NULL"))
+# what the relay's purge of sent rows past their retention walks
+Index("ix_outbox_sent", outbox.c.sent_at,
+      postgresql_where=outbox.c.sent_at.is_not(None), sqlite_where=text("sent_at IS NOT NULL"))
 
 outbox_shards = Table(
     "outbox_shards", metadata,

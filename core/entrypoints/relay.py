@@ -3,7 +3,8 @@
 Each round leases a few shards of the outbox, publishes their pending rows in id order, waits
 for the broker's acks, then marks the rows sent. A failed round marks nothing, gives the shards
 back and is retried with exponential backoff, so a broker outage delays events but loses none.
-Several relays can run at once: shards are leased with `FOR UPDATE SKIP LOCKED`.
+Several relays can run at once: shards are leased with `FOR UPDATE SKIP LOCKED`. Sent rows
+are kept `retention_s` (for audits and hand replays), then purged in bounded batches.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.adapters.outbox import OutboxMessage, OutboxStore
 
@@ -54,8 +58,12 @@ class Relay:
     shards_per_claim: int = 4
     poll_interval_s: float = 0.05
     backoff: Backoff = field(default_factory=Backoff)
+    retention_s: float = 7 * 86_400.0
+    purge_every_s: float = 60.0
     published: int = field(default=0, init=False)
+    purged: int = field(default=0, init=False)
     _publisher: Publisher | None = field(default=None, init=False)
+    _next_purge: float = field(default=0.0, init=False)
 
     def run_once(self) -> int:
         """One round; the number of messages published. Raises what publishing raised."""
@@ -74,6 +82,25 @@ class Relay:
         self.published += len(claim.messages)
         return len(claim.messages)
 
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete the rows sent more than `retention_s` ago; how many went."""
+        before = (now or datetime.now(UTC)) - timedelta(seconds=self.retention_s)
+        total = 0
+        while (gone := self.store.purge_sent(before=before)) > 0:
+            total += gone
+        self.purged += total
+        return total
+
+    def _purge_when_due(self) -> None:
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + self.purge_every_s
+        try:
+            if gone := self.purge():
+                log.info("purged %d outbox rows sent over %.0fs ago", gone, self.retention_s)
+        except SQLAlchemyError as exc:  # publishing matters more; the next purge catches up
+            log.warning("outbox purge failed (%s)", type(exc).__name__)
+
     def run(self, stop: threading.Event) -> None:
         """Until `stop` is set: publish, idle when there is nothing, back off on failures."""
         log.info("relay %s started", self.store.owner)
@@ -89,6 +116,7 @@ class Relay:
                     continue
                 self.backoff.reset()
                 if sent == 0:
+                    self._purge_when_due()  # when idle, so a backlog is published first
                     stop.wait(self.poll_interval_s)
         finally:
             self._drop_publisher()
@@ -105,7 +133,7 @@ class Relay:
 
 def build_relay(*, database_url: str, bootstrap: str, batch_size: int = 500,
                 shards_per_claim: int = 4, delivery_timeout_s: float = 10.0,
-                backoff_max_s: float = 5.0) -> Relay:
+                backoff_max_s: float = 5.0, retention_s: float = 7 * 86_400.0) -> Relay:
     from core.adapters.database import create_database_engine
     from core.adapters.kafka_publisher import KafkaPublisher
 
@@ -115,7 +143,7 @@ def build_relay(*, database_url: str, bootstrap: str, batch_size: int = 500,
         publisher_factory=lambda: KafkaPublisher(bootstrap=bootstrap,
                                                  delivery_timeout_s=delivery_timeout_s),
         batch_size=batch_size, shards_per_claim=shards_per_claim,
-        backoff=Backoff(max_s=backoff_max_s))
+        backoff=Backoff(max_s=backoff_max_s), retention_s=retention_s)
 
 
 def run_relay(*, database_url: str, bootstrap: str, stop: threading.Event | None = None,
