@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from agora.broker import free_port
-from bench.report import serving_plot, write_result
+from bench.report import PLOTS, serving_plot, write_result
 
 N_ITEMS = 12_000
 N_USERS = 20_000
@@ -77,9 +77,10 @@ def register_model(tracking_uri: str) -> dict[str, object]:
             "interactions": data.nnz, "fit_s": round(fit_s, 2), "version": registered.version}
 
 
-def start_server(tmp: Path, tracking_uri: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(tmp: Path, tracking_uri: str, port: int,
+                 redis_url: str = "") -> subprocess.Popen[bytes]:
     env = {**os.environ, "AGORA_DATA_DIR": str(tmp), "AGORA_MLFLOW_TRACKING_URI": tracking_uri,
-           "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "AGORA_REDIS_URL": "",
+           "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "AGORA_REDIS_URL": redis_url,
            "AGORA_RATE_LIMIT_PER_S": "1000000000", "AGORA_ADMIN_API_KEY": API_KEY,
            "AGORA_MODEL_POLL_S": "3600"}
     return subprocess.Popen(
@@ -152,6 +153,9 @@ def load(base: str, paths: list[str], connections: int, duration: float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per run")
+    parser.add_argument("--redis", default="", metavar="URL",
+                        help="online store on this Redis (it is only read) instead of the"
+                             " embedded one; results go to serving-redis.json")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     rec_paths = [f"/v1/users/u{u}/recommendations?k=10"
@@ -162,7 +166,7 @@ def main() -> None:
         model = register_model(tracking_uri)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = start_server(tmp, tracking_uri, port)
+        server = start_server(tmp, tracking_uri, port, args.redis)
         try:
             wait_for_champion(base)
             sample = httpx.get(f"{base}{rec_paths[0]}", headers={"X-API-Key": API_KEY}).json()
@@ -182,14 +186,15 @@ def main() -> None:
              for c in ("32", "128")}
     floor_ratio = {c: round(runs["floor"][c]["rps"] / runs["hello"][c]["rps"], 3)
                    for c in ("32", "128")}
-    write_result("serving", {
+    store = "redis" if args.redis else "embedded SQLite"
+    write_result("serving-redis" if args.redis else "serving", {
         "endpoints": runs, "throughput_ratio": ratio, "model": model,
         # the recommendation route's signature with no work: what FastAPI alone costs
         "floor_throughput_ratio": floor_ratio,
         "targets": {"throughput_ratio": ">= 0.5", "p99_s_at_32": "<= 0.025"},
-        "setup": "uvicorn 1 worker (uvloop, httptools), embedded SQLite online store, no broker;"
+        "setup": f"uvicorn 1 worker (uvloop, httptools), {store} online store, no broker;"
                  " load from wrk (or bench.loadgen) in a second process on loopback"})
-    serving_plot(runs)
+    serving_plot(runs, PLOTS / ("bench-serving-redis.png" if args.redis else "bench-serving.png"))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,12 @@ from redis.exceptions import RedisError
 from features.online.redis_script import APPLY_LUA, chunks
 from features.online.store import StoreUnavailable, WriteBatch
 
+RECENT_MANY_LUA = """
+local out, last = {}, tonumber(ARGV[1]) - 1
+for i, key in ipairs(KEYS) do out[i] = redis.call('LRANGE', key, 0, last) end
+return out
+"""
+
 # Calls per script invocation: about a millisecond of Redis time, so readers never wait long.
 MAX_OPS_PER_SCRIPT = 2000
 
@@ -23,6 +29,7 @@ class RedisStore:
         )
         self._prefix = prefix
         self._apply = self._redis.register_script(APPLY_LUA)
+        self._recent = self._redis.register_script(RECENT_MANY_LUA)
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -118,13 +125,11 @@ class RedisStore:
     async def recent_many(self, keys: Sequence[str], n: int) -> list[list[str]]:
         if not keys:
             return []
-        pipe = self._redis.pipeline(transaction=False)
-        for key in keys:
-            pipe.lrange(self._k(key), 0, n - 1)
-        try:
-            return [list(r) for r in await pipe.execute()]
+        try:  # one script call: less client work than a pipeline of LRANGEs (every request)
+            found = await self._recent(keys=[self._k(k) for k in keys], args=[n])
         except (RedisError, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
+        return [list(values) for values in found]
 
     async def ping(self) -> None:
         try:
