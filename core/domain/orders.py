@@ -1,6 +1,8 @@
 """Orders: the Order aggregate with its lines, totals and life cycle.
 
-placed → paid → fulfilled, or placed → cancelled, or placed → payment_failed.
+placed → paying → paid → fulfilled, or placed → cancelled, or placed → paying →
+payment_failed. `paying` is held while the gateway charges, outside any transaction: a
+retry finds it and charges again under the same idempotency key (same answer, one charge).
 Stock is reserved by the handler placing the order and released on cancel or failure.
 """
 
@@ -26,6 +28,7 @@ MAX_LINES = 100
 
 class OrderStatus(StrEnum):
     placed = "placed"
+    paying = "paying"
     paid = "paid"
     fulfilled = "fulfilled"
     cancelled = "cancelled"
@@ -84,9 +87,15 @@ class Order(Aggregate):
             raise InvalidTransition(f"cannot {action} an order that is {self.status}",
                                     field="status")
 
+    def begin_payment(self) -> None:
+        """Claim the order for a charge; an order left `paying` (a crash mid-charge) may be
+        claimed again, the gateway's idempotency key keeping it one charge."""
+        self.ensure(OrderStatus.placed, OrderStatus.paying, action="pay")
+        self.status = OrderStatus.paying
+
     def settle(self, *, method: PaymentMethod, result: PaymentResult) -> None:
         """Record the gateway's answer: paid, or payment_failed with its reason."""
-        self.ensure(OrderStatus.placed, action="pay")
+        self.ensure(OrderStatus.paying, action="pay")
         self.payment_method = method.value
         self.payment_reference = result.reference
         if result.approved:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.domain.errors import InvalidInput
-from core.domain.orders import Order, OrderLine, OrderStatus
+from core.domain.orders import Order, OrderLine
 from core.domain.payments import PaymentGateway, PaymentRequest
 from core.service_layer import commands, views
 from core.service_layer.handlers.lookups import require
@@ -39,10 +39,14 @@ def _release(order: Order, uow: UnitOfWork) -> None:
 
 def pay_order(cmd: commands.PayOrder, uow: UnitOfWork, gateway: PaymentGateway) -> views.View:
     order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
-    order.ensure(OrderStatus.placed, action="pay")
-    result = gateway.charge(PaymentRequest(idempotency_key=f"order-{order.order_id}",
-                                           amount=order.total, method=cmd.method,
-                                           source=cmd.source))
+    order.begin_payment()
+    request = PaymentRequest(idempotency_key=f"order-{order.order_id}", amount=order.total,
+                             method=cmd.method, source=cmd.source)
+    # Commit `paying` first: the charge (a network call to a real gateway) then holds no row
+    # lock and no transaction, and a concurrent cancel is refused instead of racing it.
+    uow.commit()
+    result = gateway.charge(request)
+    order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
     order.settle(method=cmd.method, result=result)
     if result.approved:
         for line in sorted(order.lines, key=lambda ln: ln.product_sku):

@@ -49,6 +49,12 @@ def _order(currency: str = "USD") -> Order:
 def test_order_totals_and_lifecycle():
     order = _order()
     assert order.total == usd("3.00")
+    with pytest.raises(InvalidTransition):  # a charge is recorded only for a claimed order
+        order.settle(method=PaymentMethod.card, result=PaymentResult(approved=True, reference="r"))
+    order.begin_payment()
+    with pytest.raises(InvalidTransition):  # no cancel while the gateway charges
+        order.cancel()
+    order.begin_payment()  # a retry after a crash mid-charge claims it again
     order.settle(method=PaymentMethod.card, result=PaymentResult(approved=True, reference="r"))
     assert order.status == OrderStatus.paid
     with pytest.raises(InvalidTransition):

@@ -4,13 +4,16 @@ from decimal import Decimal
 
 import pytest
 
+from core.adapters.sandbox_payments import SandboxPaymentGateway
+from core.bootstrap import bootstrap
 from core.domain.communities import ModerationKind
 from core.domain.errors import Conflict, Forbidden, InvalidInput, OutOfStock
 from core.domain.money import Money
+from core.domain.orders import OrderStatus
 from core.domain.payments import PaymentMethod
 from core.service_layer import commands as c
 from core.service_layer.messagebus import IdempotencyKeyReused
-from tests.unit.core.fakes import fake_bus
+from tests.unit.core.fakes import FakeUnitOfWork, fake_bus
 
 
 def usd(amount: str) -> Money:
@@ -67,6 +70,42 @@ def test_payment_declined_releases_stock(shop):
     assert paid["status"] == "payment_failed" and paid["failure_reason"] == "card_declined"
     assert bus.handle(c.GetStock(sku="mug")) == {"sku": "mug", "available": 3, "reserved": 0}
     assert uow.outbox[-1].event_type in {"payment_failed", "inventory_adjusted"}
+
+
+class Recording:
+    """A gateway that notes what the database holds while it charges; fails when told to."""
+
+    def __init__(self, uow: FakeUnitOfWork, fail: bool = False) -> None:
+        self.uow, self.fail = uow, fail
+        self.seen: list[tuple[int, str]] = []
+
+    def charge(self, request):
+        order_id = request.idempotency_key.removeprefix("order-")
+        self.seen.append((self.uow.commits, self.uow.orders.items[order_id].status))
+        if self.fail:
+            raise ConnectionError("gateway unreachable")
+        return SandboxPaymentGateway().charge(request)
+
+
+def test_the_charge_runs_after_paying_is_committed_and_a_retry_finishes_it():
+    uow = FakeUnitOfWork()
+    gateway = Recording(uow, fail=True)
+    bus = bootstrap(uow_factory=lambda: uow, gateway=gateway)
+    bus.handle(c.UpsertProduct(sku="mug", title="Mug", price=usd("4.50"), category="home"))
+    bus.handle(c.Restock(sku="mug", quantity=5))
+    placed = bus.handle(order(2))
+    commits = uow.commits
+    pay = c.PayOrder(order_id=placed["order_id"], method=PaymentMethod.card,
+                     source="4242424242424242")
+    with pytest.raises(ConnectionError):
+        bus.handle(pay)
+    assert gateway.seen == [(commits + 1, OrderStatus.paying)]  # committed before the call
+    assert bus.handle(c.GetOrder(order_id=placed["order_id"]))["status"] == "paying"
+    with pytest.raises(Conflict):  # no cancel racing a charge
+        bus.handle(c.CancelOrder(order_id=placed["order_id"]))
+    gateway.fail = False
+    assert bus.handle(pay)["status"] == "paid"
+    assert bus.handle(c.GetStock(sku="mug")) == {"sku": "mug", "available": 3, "reserved": 0}
 
 
 def test_pay_then_cancel_is_refused_and_cancel_releases(shop):
