@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 DATASETS = ("movielens-100k", "online-retail")
@@ -30,8 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default="hybrid",
                    help="recommender preset, or health-diabetes / health-heart (docs/models.md)")
     p.add_argument("--data", default=None, help="health models: the dataset folder or file")
-    p.add_argument("--promote", action="store_true",
-                   help="move the champion alias if the new model beats the champion")
+    alias = p.add_mutually_exclusive_group()
+    alias.add_argument("--promote", action="store_true",
+                       help="move the champion alias if the new model beats the champion")
+    alias.add_argument("--challenger", action="store_true",
+                       help="move the challenger alias to the new model: serving gives it "
+                            "AGORA_CHALLENGER_SHARE of users, and live CTR per variant compares")
     p.add_argument("--lake", default=None, help="lake path (default AGORA_LAKE_PATH)")
     p.add_argument("--cutoff", default=None, help="train on events before this time (UTC)")
     p.add_argument("--half-life-days", type=float, default=None, help="time decay")
@@ -62,6 +67,11 @@ def train_command(args: argparse.Namespace) -> int:
     if args.model.startswith("health-"):
         from models.health.job import train_health
 
+        if args.challenger:
+            print("--challenger is for recommenders: a health model has one champion",
+                  file=sys.stderr)
+            return 2
+
         _print(train_health(args.model.removeprefix("health-"), args.data,
                             promote=args.promote), as_json=args.json)
         return 0
@@ -69,7 +79,8 @@ def train_command(args: argparse.Namespace) -> int:
 
     result = train(TrainRequest(model=args.model, lake_path=args.lake, cutoff=args.cutoff,
                                 half_life_days=args.half_life_days, domains=args.domain,
-                                promote=args.promote, tune=args.tune))
+                                promote=args.promote, challenger=args.challenger,
+                                tune=args.tune))
     _print(result, as_json=args.json)
     return 0
 

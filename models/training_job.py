@@ -26,7 +26,13 @@ from models.errors import ModelFitError
 from models.evaluation.harness import SideInfo, score
 from models.evaluation.splits import temporal_split
 from models.interactions import Interactions
-from models.registry import RECOMMENDER_NAME, alias_version, log_recommender, move_alias
+from models.registry import (
+    CHALLENGER,
+    RECOMMENDER_NAME,
+    alias_version,
+    log_recommender,
+    move_alias,
+)
 from models.tracking import configure, data_dir, log_provenance
 from models.training_set import TrainingSetSpec, build_training_set
 from models.tuning import tune
@@ -45,6 +51,7 @@ class TrainRequest:
     half_life_days: float | None = None
     domains: Sequence[str] | None = None
     promote: bool = False
+    challenger: bool = False  # serve it to the challenger share, whatever its offline score
     params: dict[str, Any] | None = None
     registered_name: str = RECOMMENDER_NAME
     validation_share: float = 0.2
@@ -84,6 +91,9 @@ def train(request: TrainRequest) -> dict[str, Any]:
     if request.promote:
         result["promotion"] = _promote(request, registered.version, valid_metrics[METRIC],
                                        fit_part, valid_part)
+    if request.challenger:
+        move_alias(request.registered_name, registered.version, CHALLENGER)
+        result["challenger"] = registered.version
     return result
 
 

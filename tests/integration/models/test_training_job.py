@@ -37,6 +37,14 @@ def test_train_registers_and_promotes_only_when_better(tmp_path: Path, mlflow_ho
     assert (after.version == second["registered"].split("/")[1]) == promotion["promoted"]
     assert ("champion moved" if promotion["promoted"] else "champion kept") in promotion["reason"]
 
+    third = train(TrainRequest(model="item_knn", lake_path=lake, challenger=True,
+                               cutoff="2024-04-01T00:00:00Z"))
+    challenger = alias_version("agora-recommender", "challenger")
+    assert challenger is not None and third["challenger"] == str(challenger.version)
+    assert challenger.tags["agora.preset"] == "item_knn"
+    kept = alias_version("agora-recommender")
+    assert kept is not None and kept.version == after.version  # the champion stays
+
     run = mlflow.get_run(first["run_id"])
     assert run.data.tags["git_commit"]
     assert run.data.tags["data.window_end"].startswith("2024-04-01")

@@ -68,3 +68,13 @@ def test_evaluate_online_retail_with_a_test_file(tmp_path: Path,
     report = json.loads(capsys.readouterr().out)
     assert report["dataset"] == "online-retail"
     assert 0.0 <= report["models"]["item_knn"]["precision@10"] <= 1.0
+
+
+def test_train_takes_promote_or_challenger_not_both(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = _parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--promote", "--challenger"])
+    assert "not allowed with" in capsys.readouterr().err
+    args = parser.parse_args(["train", "--model", "health-heart", "--challenger"])
+    assert args.func(args) == 2
+    assert "for recommenders" in capsys.readouterr().err
