@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 from features.online import OnlineStore, SetFields
 
-TEXT_TTL_S = 180 * 86_400.0
-MAX_CHARS = 4_000  # the head of a long body says what it is about
+# Needed only until the next training has seen the item; 30 days covers a missed week.
+TEXT_TTL_S = 30 * 86_400.0
+MAX_CHARS = 1_000  # the head of a long body says what it is about; Redis keeps it small
 
 
 def text_key(item_id: str) -> str:
