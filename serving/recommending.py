@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 PERSONALISED = "personalised"
 COLD_START = "cold_start"
 POPULAR = "popular"
-CONTENT = "similar"
-TEXT = "content"  # neighbours by the words of an item no model has seen
+SIMILAR = "similar"
+BY_WORDS = "content"  # neighbours by the words of an item no model has seen
 GIVEN_ORDER = "given_order"
 
 
@@ -106,7 +106,7 @@ class RecommendationService:
                     Query(k=k, domain=domain), frozenset({item_id}), served, CHAMPION,
                     [MODEL_ERROR])
             if items:
-                return Outcome(items=items, model=served, variant=CHAMPION, strategy=CONTENT)
+                return Outcome(items=items, model=served, variant=CHAMPION, strategy=SIMILAR)
             unseen = await self._unseen_item(served, item_id, k, filters)
             if unseen is not None:
                 return unseen
@@ -131,7 +131,7 @@ class RecommendationService:
         text, category = words
         try:
             items = served.model.similar_to_text(text, k, filters)
-            strategy = TEXT
+            strategy = BY_WORDS
             if not items and category:
                 items = served.model.recommend(
                     "", k, replace(filters, category=category), history=())
