@@ -110,9 +110,7 @@ class EventPublisher:
     async def stop(self) -> None:
         """Send what is queued (within `timeout_s`), then close. A shutdown that finds the
         broker gone counts what is left as dropped rather than waiting on it."""
-        if self._tasks:
-            self._tasks[0].cancel()  # connecting
-        if self._producer is not None:
+        if self._producer is not None:  # connected, so the connecting task is done
             try:
                 async with asyncio.timeout(self._timeout_s):
                     await self._queue.join()

@@ -29,6 +29,11 @@ def item_ids(category: str) -> list[str]:
     return [f"product:{category}{i}" for i in range(ITEMS_PER_CATEGORY)]
 
 
+def categories(body) -> list[str]:
+    """The category of each product in a recommendation answer."""
+    return [i["item_id"].removeprefix("product:").rstrip("0123456789") for i in body["items"]]
+
+
 def generated_interactions(seed: int = 7, users: int = 300) -> Interactions:
     """Each user mostly touches one category; a few podcast episodes on the side."""
     rng = np.random.default_rng(seed)

@@ -6,7 +6,7 @@ import time
 
 from features.online import PushRecent, WriteBatch
 from features.users import RecentInteraction, recent_key
-from tests.unit.serving.conftest import item_ids
+from tests.unit.serving.conftest import categories, item_ids
 
 
 def push_recent(client, user: str, items: list[str], event_type: str = "product_viewed"):
@@ -17,10 +17,6 @@ def push_recent(client, user: str, items: list[str], event_type: str = "product_
     batch = WriteBatch()
     batch.add(PushRecent(key=recent_key("commerce", user), values=values, max_len=50))
     client.portal.call(store.apply, batch)
-
-
-def categories(body) -> list[str]:
-    return [i["item_id"].removeprefix("product:").rstrip("0123456789") for i in body["items"]]
 
 
 def test_response_names_request_model_version_and_variant(client):

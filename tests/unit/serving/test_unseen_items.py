@@ -14,16 +14,13 @@ from models.interactions import Interactions
 from tests.unit.serving.conftest import (
     CATEGORIES,
     FakeSource,
+    categories,
     generated_interactions,
     item_ids,
     serving_client,
 )
 
 WORDS = {"audio": "headphones speaker amplifier", "books": "paperback novel poetry"}
-
-
-def categories(body) -> list[str]:
-    return [i["item_id"].removeprefix("product:").rstrip("0123456789") for i in body["items"]]
 
 
 def publish_words(client, item_id: str, text: str, category: str) -> None:
