@@ -12,7 +12,7 @@ SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/promtool
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,stack]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -69,7 +69,7 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
         stream_wait_empty=False,
         web_enabled=True,
         web_port=settings.worker_web_port,
-        web_bind="127.0.0.1",
+        web_bind=settings.worker_web_bind,
     )
     # BatchIngest consumes; Faust's own consumer (and its thread) would sit idle.
     app.boot_strategy = BootStrategy(app, enable_kafka_consumer=False)

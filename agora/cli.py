@@ -77,6 +77,11 @@ def _relay(args: argparse.Namespace) -> int:
     from core.entrypoints.relay import run_relay
 
     s = RelaySettings()
+    if s.relay_metrics_port:
+        from agora.relay_metrics import serve_relay_metrics
+
+        serve_relay_metrics(database_url=s.database_url, port=s.relay_metrics_port,
+                            bind=s.relay_metrics_bind)
     return run_relay(database_url=s.database_url, bootstrap=s.kafka_bootstrap,
                      batch_size=s.relay_batch_size, shards_per_claim=s.relay_shards_per_claim,
                      delivery_timeout_s=s.relay_delivery_timeout_s,

@@ -56,6 +56,9 @@ class WorkerSettings(CommonSettings):
 
     worker_app_id: str = "agora-worker"
     worker_web_port: int = 6066
+    worker_web_bind: str = Field(
+        default="127.0.0.1", description="Address of /metrics; 0.0.0.0 where Prometheus "
+        "scrapes from another host (compose).")
     worker_batch_max: int = Field(default=5000, ge=1)
     worker_batch_within_s: float = Field(default=0.1, gt=0)
     worker_session_timeout_s: float = Field(
@@ -134,6 +137,8 @@ class RelaySettings(CommonSettings):
     relay_backoff_max_s: float = Field(default=5.0, gt=0)
     # sent outbox rows are kept this long, then purged
     relay_retention_s: float = Field(default=7 * 86_400.0, ge=0)
+    relay_metrics_port: int = Field(default=0, ge=0, description="/metrics; 0: none.")
+    relay_metrics_bind: str = "127.0.0.1"
 
 
 class SimulatorSettings(CommonSettings):

@@ -32,9 +32,9 @@ def promtool() -> str:
     pytest.skip(reason)
 
 
-def run(*args: str) -> str:
+def run(*args: str, cwd: Path = PROMETHEUS) -> str:
     result = subprocess.run(
-        [promtool(), *args], cwd=PROMETHEUS, capture_output=True, text=True, timeout=60, check=False
+        [promtool(), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -44,8 +44,15 @@ def test_promtool_accepts_the_alerting_rules() -> None:
     assert "SUCCESS: 7 rules found" in run("check", "rules", "alerts.yml")
 
 
-def test_promtool_accepts_the_scrape_config() -> None:
-    run("check", "config", "prometheus.yml")
+def test_promtool_accepts_the_scrape_config(tmp_path: Path) -> None:
+    # promtool opens the key file compose mounts as a secret: give it one
+    secret = "/run/secrets/ops_api_key"
+    (tmp_path / "ops_api_key").write_text("k" * 32)
+    text = (PROMETHEUS / "prometheus.yml").read_text()
+    assert secret in text
+    (tmp_path / "prometheus.yml").write_text(text.replace(secret, "ops_api_key"))
+    shutil.copy(PROMETHEUS / "alerts.yml", tmp_path / "alerts.yml")
+    run("check", "config", "prometheus.yml", cwd=tmp_path)
 
 
 def test_every_alert_fires_when_it_should_and_not_otherwise() -> None:
@@ -66,4 +73,4 @@ def test_prometheus_scrapes_the_api_and_the_worker_of_compose() -> None:
     }
     assert jobs["agora-api"] == (["api:8000"], "/metrics")
     assert jobs["agora-analytics"] == (["api:8000"], "/v1/analytics/metrics")
-    assert jobs["agora-worker"] == (["worker:6066"], "/metrics")
+    assert jobs["agora-worker"] == (["worker:6066", "worker-2:6066"], "/metrics")
