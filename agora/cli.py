@@ -85,7 +85,17 @@ def _relay(args: argparse.Namespace) -> int:
     return run_relay(database_url=s.database_url, bootstrap=s.kafka_bootstrap,
                      batch_size=s.relay_batch_size, shards_per_claim=s.relay_shards_per_claim,
                      delivery_timeout_s=s.relay_delivery_timeout_s,
-                     backoff_max_s=s.relay_backoff_max_s, retention_s=s.relay_retention_s)
+                     backoff_max_s=s.relay_backoff_max_s, retention_s=s.relay_retention_s,
+                     sweep={**s.sweep_options(), "backoff_max_s": s.relay_backoff_max_s}
+                     if s.relay_sweep else None)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from agora.settings import SweeperSettings
+    from core.entrypoints.sweeper import run_sweeper
+
+    s = SweeperSettings()
+    return run_sweeper(database_url=s.database_url, once=args.once, options=s.sweep_options())
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -151,8 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds before the first model is trained from the lake")
     p.set_defaults(func=_demo)
 
-    p = sub.add_parser("relay", help="publish the core's outbox to Kafka")
+    p = sub.add_parser("relay", help="publish the core's outbox to Kafka (and sweep orders)")
     p.set_defaults(func=_relay)
+
+    p = sub.add_parser("sweep", help="settle orders left paying, expire unpaid reservations")
+    p.add_argument("--once", action="store_true", help="one round, then print what it did")
+    p.set_defaults(func=_sweep)
 
     p = sub.add_parser("db", help="the core's database")
     db = p.add_subparsers(dest="db_command", required=True)

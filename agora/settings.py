@@ -128,8 +128,27 @@ class ServingSettings(CommonSettings):
         return self.mlflow_tracking_uri or f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
 
 
-class RelaySettings(CommonSettings):
-    """`agora relay`: the outbox relay of the core."""
+class SweeperSettings(CommonSettings):
+    """`agora sweep` (and the sweeper inside `agora relay`): orders left half done."""
+
+    sweep_payment_timeout_s: float = Field(
+        default=300.0, gt=0, description="An order `paying` this long is settled from the "
+        "gateway's answer; keep it well above the gateway's own call timeout.")
+    sweep_reservation_ttl_s: float = Field(
+        default=1800.0, gt=0, description="An order never paid this long is cancelled and "
+        "its stock released.")
+    sweep_batch_size: int = Field(default=100, ge=1, description="Orders per transaction.")
+    sweep_interval_s: float = Field(default=5.0, gt=0)
+
+    def sweep_options(self) -> dict[str, float]:
+        return {"payment_timeout_s": self.sweep_payment_timeout_s,
+                "reservation_ttl_s": self.sweep_reservation_ttl_s,
+                "batch_size": self.sweep_batch_size, "interval_s": self.sweep_interval_s}
+
+
+class RelaySettings(SweeperSettings):
+    """`agora relay`: the outbox relay of the core, with the sweeper unless `relay_sweep`
+    is false (then run `agora sweep` somewhere)."""
 
     relay_batch_size: int = Field(default=500, ge=1)
     relay_shards_per_claim: int = Field(default=4, ge=1)
@@ -137,6 +156,7 @@ class RelaySettings(CommonSettings):
     relay_backoff_max_s: float = Field(default=5.0, gt=0)
     # sent outbox rows are kept this long, then purged
     relay_retention_s: float = Field(default=7 * 86_400.0, ge=0)
+    relay_sweep: bool = True
     relay_metrics_port: int = Field(default=0, ge=0, description="/metrics; 0: none.")
     relay_metrics_bind: str = "127.0.0.1"
 

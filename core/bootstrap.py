@@ -13,7 +13,14 @@ from typing import Any
 
 from core.domain.payments import PaymentGateway
 from core.service_layer import commands as c
-from core.service_layer.handlers import catalog, communities, identity, orders, podcasts
+from core.service_layer.handlers import (
+    catalog,
+    communities,
+    identity,
+    orders,
+    podcasts,
+    sweeping,
+)
 from core.service_layer.messagebus import Handler, MessageBus
 from core.service_layer.unit_of_work import UnitOfWork
 
@@ -31,6 +38,9 @@ HANDLERS: Mapping[type[c.Command], Callable[..., Any]] = {
     c.CancelOrder: orders.cancel_order,
     c.FulfilOrder: orders.fulfil_order,
     c.GetOrder: orders.get_order,
+    c.ExpireReservations: sweeping.expire_reservations,
+    c.ClaimStalePayments: sweeping.claim_stale_payments,
+    c.ResolvePayment: sweeping.resolve_payment,
     c.RegisterUser: identity.register_user,
     c.IssueApiKey: identity.issue_api_key,
     c.FindApiKey: identity.find_api_key,
@@ -70,11 +80,13 @@ def bootstrap_database(*, database_url: str, gateway: PaymentGateway | None = No
                        pool_size: int = 20) -> tuple[MessageBus, Callable[[], None]]:
     """The bus on a real database, and a function that closes its connections."""
     from core.adapters.database import create_database_engine
-    from core.adapters.sandbox_payments import SandboxPaymentGateway
+    from core.adapters.sandbox_payments import SandboxPaymentGateway, SqlLedger
     from core.adapters.unit_of_work import SqlUnitOfWork, session_factory
 
     engine = create_database_engine(database_url, pool_size=pool_size)
     sessions = session_factory(engine)
+    # The sandbox's answers in the database: the API and the sweeper see the same charges.
+    gateway = gateway or SandboxPaymentGateway(ledger=SqlLedger(engine=engine))
     bus = bootstrap(uow_factory=lambda: SqlUnitOfWork(session_factory=sessions),
-                    gateway=gateway or SandboxPaymentGateway())
+                    gateway=gateway)
     return bus, engine.dispose

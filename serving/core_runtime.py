@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from agora.settings import ServingSettings
+from core.adapters.database import is_outage
 from core.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from core.service_layer.commands import Command, FindApiKey, GetProduct
 from core.service_layer.messagebus import MessageBus
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Forbidden, 403))
+DATABASE_RETRY_AFTER_S = 5
 
 
 def _snake(name: str) -> str:
@@ -38,12 +40,27 @@ def http_error(exc: DomainError) -> HTTPException:
                                    "type": _snake(type(exc).__name__)}])
 
 
+def unavailable() -> HTTPException:
+    """503 with Retry-After: the database is down or restarting; the command did not commit
+    (a pay left `paying` is finished by a retry or by the sweeper)."""
+    return HTTPException(503, [{"loc": [], "msg": "the database is unavailable; retry later",
+                                "type": "unavailable"}],
+                         headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)})
+
+
 def execute(bus: MessageBus, command: Command, *, idempotency_key: str | None = None) -> View:
-    """Run a command; domain errors become HTTP errors (call from a sync route)."""
+    """Run a command; domain errors become HTTP errors, an outage a 503 (call from a sync
+    route)."""
     try:
         return bus.handle(command, idempotency_key=idempotency_key)
     except DomainError as exc:
         raise http_error(exc) from exc
+    except SQLAlchemyError as exc:
+        if not is_outage(exc):
+            raise
+        log.warning("database unavailable for %s: %s", type(command).__name__,
+                    type(exc).__name__)
+        raise unavailable() from None
 
 
 def _db_lookup(bus: MessageBus) -> Any:
@@ -52,6 +69,10 @@ def _db_lookup(bus: MessageBus) -> Any:
             found = bus.handle(FindApiKey(key_hash=key_hash))
         except NotFound:
             return None
+        except SQLAlchemyError as exc:  # not cached: the next request asks again
+            if not is_outage(exc):
+                raise
+            raise unavailable() from None
         return Principal(key_id=found["key_id"], name=found["name"],
                          scopes=frozenset(found["scopes"]))
 

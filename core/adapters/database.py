@@ -7,10 +7,27 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+# serialization failure, deadlock: a concurrent transaction, not an outage
+_CONCURRENCY = ("40001", "40P01")
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (down, restarting, connection
+    dropped, pool exhausted) rather than that a statement is wrong: retry later, not a bug."""
+    if isinstance(exc, PoolTimeout | DisconnectionError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError):
+        return getattr(exc.orig, "sqlstate", None) not in _CONCURRENCY
+    return False
 
 
 def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:

@@ -92,7 +92,10 @@ class OutboxStore:
     def claim(self, *, shards: int, batch: int, now: float) -> Claim:
         pending = exists().where(outbox.c.shard == outbox_shards.c.shard,
                                  outbox.c.sent_at.is_(None))
-        free = (outbox_shards.c.leased_until.is_(None)) | (outbox_shards.c.leased_until < now)
+        # A relay takes its own leases back at once: a round whose `finish` failed (the
+        # database went away after the acks) must not wait out its lease.
+        free = (outbox_shards.c.leased_until.is_(None) | (outbox_shards.c.leased_until < now)
+                | (outbox_shards.c.leased_by == self.owner))
         with self.engine.begin() as conn:
             claimed = tuple(conn.scalars(
                 select(outbox_shards.c.shard).where(free, pending).order_by(func.random())

@@ -107,7 +107,13 @@ orders = Table(
     Column("failure_reason", String(200)),
     _version(),
     _created(),
+    # since when the order is in its status (the domain sets it; migration 0003 backfilled it)
+    Column("status_changed_at", DateTime(timezone=True)),
 )
+# what the sweeper walks: orders still holding stock, oldest first (migration 0003)
+_SWEPT = "status IN ('placed', 'paying')"
+Index("ix_orders_sweep", orders.c.status, orders.c.status_changed_at,
+      postgresql_where=text(_SWEPT), sqlite_where=text(_SWEPT))
 
 order_lines = Table(
     "order_lines", metadata,
@@ -248,4 +254,15 @@ outbox_shards = Table(
     Column("shard", Integer, primary_key=True, autoincrement=False),
     Column("leased_by", String(100)),
     Column("leased_until", Float),
+)
+
+# The sandbox gateway's own ledger (a real provider keeps it on its side): the first answer
+# per idempotency key, shared by every process on the database (migration 0003).
+sandbox_payments = Table(
+    "sandbox_payments", metadata,
+    Column("idempotency_key", String(200), primary_key=True),
+    Column("approved", Boolean, nullable=False),
+    Column("reference", String(128), nullable=False),
+    Column("reason", String(200)),
+    _created(),
 )

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.adapters import outbox
 from core.adapters.mapping import start_mappers
-from core.adapters.repositories import SqlRepository
+from core.adapters.repositories import SqlOrderRepository, SqlRepository
 from core.domain.aggregate import Aggregate
 from core.domain.catalog import Listing, Product
 from core.domain.communities import Comment, Community, ModerationAction, Post, Vote
@@ -44,8 +44,9 @@ class SqlUnitOfWork(UnitOfWork):
 
     def __enter__(self) -> UnitOfWork:
         self.session = session = self.session_factory()
+        self.orders = SqlOrderRepository(session=session, cls=Order)
         for name, cls in (("products", Product), ("listings", Listing), ("stock", Stock),
-                          ("orders", Order), ("users", User), ("api_keys", ApiKey),
+                          ("users", User), ("api_keys", ApiKey),
                           ("communities", Community), ("posts", Post), ("comments", Comment),
                           ("votes", Vote), ("moderation", ModerationAction), ("shows", Show),
                           ("idempotency", IdempotencyRecord)):

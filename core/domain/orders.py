@@ -4,11 +4,14 @@ placed → paying → paid → fulfilled, or placed → cancelled, or placed →
 payment_failed. `paying` is held while the gateway charges, outside any transaction: a
 retry finds it and charges again under the same idempotency key (same answer, one charge).
 Stock is reserved by the handler placing the order and released on cancel or failure.
+`status_changed_at` dates the current state: the sweeper settles orders left `paying` and
+cancels `placed` ones whose reservation outlived its time to live.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from core.domain.aggregate import Aggregate
@@ -24,6 +27,13 @@ from core.domain.money import Money
 from core.domain.payments import PaymentMethod, PaymentResult
 
 MAX_LINES = 100
+RESERVATION_EXPIRED = "reservation_expired"
+
+
+def payment_key(order_id: str) -> str:
+    """The gateway's idempotency key of an order: every charge of it, and the sweeper's
+    question about it, go under this one key, so money moves at most once."""
+    return f"order-{order_id}"
 
 
 class OrderStatus(StrEnum):
@@ -72,6 +82,7 @@ class Order(Aggregate):
         self.lines = list(lines)
         self.total = total
         self.status = OrderStatus.placed
+        self.status_changed_at = datetime.now(UTC)
         self.payment_method: str | None = None
         self.payment_reference: str | None = None
         self.failure_reason: str | None = None
@@ -87,36 +98,53 @@ class Order(Aggregate):
             raise InvalidTransition(f"cannot {action} an order that is {self.status}",
                                     field="status")
 
-    def begin_payment(self) -> None:
-        """Claim the order for a charge; an order left `paying` (a crash mid-charge) may be
-        claimed again, the gateway's idempotency key keeping it one charge."""
-        self.ensure(OrderStatus.placed, OrderStatus.paying, action="pay")
-        self.status = OrderStatus.paying
+    @property
+    def payment_key(self) -> str:
+        return payment_key(self.order_id)
 
-    def settle(self, *, method: PaymentMethod, result: PaymentResult) -> None:
-        """Record the gateway's answer: paid, or payment_failed with its reason."""
-        self.ensure(OrderStatus.paying, action="pay")
+    def _become(self, status: OrderStatus) -> None:
+        self.status = status
+        self.status_changed_at = datetime.now(UTC)
+
+    def begin_payment(self, *, method: PaymentMethod) -> None:
+        """Claim the order for a charge; an order left `paying` (a crash mid-charge) may be
+        claimed again, the gateway's idempotency key keeping it one charge. Each claim
+        restarts the clock the sweeper reads."""
+        self.ensure(OrderStatus.placed, OrderStatus.paying, action="pay")
         self.payment_method = method.value
+        self._become(OrderStatus.paying)
+
+    def settle(self, *, result: PaymentResult) -> None:
+        """Record the gateway's answer for the claimed method: paid, or payment_failed with
+        its reason."""
+        self.ensure(OrderStatus.paying, action="pay")
+        method = self.payment_method or PaymentMethod.card.value  # claimed before 0003
         self.payment_reference = result.reference
         if result.approved:
-            self.status = OrderStatus.paid
+            self._become(OrderStatus.paid)
             self.record(PaymentSucceeded(order_id=self.order_id, user_id=self.user_id,
-                                         amount=self.total.amount, method=method.value))
+                                         amount=self.total.amount, method=method))
         else:
-            self.status = OrderStatus.payment_failed
+            self._become(OrderStatus.payment_failed)
             self.failure_reason = result.reason or "declined"
             self.record(PaymentFailed(order_id=self.order_id, user_id=self.user_id,
-                                      amount=self.total.amount, method=method.value,
+                                      amount=self.total.amount, method=method,
                                       reason=self.failure_reason))
 
-    def cancel(self) -> None:
+    def cancel(self, *, reason: str | None = None) -> None:
         self.ensure(OrderStatus.placed, action="cancel")
-        self.status = OrderStatus.cancelled
+        self._become(OrderStatus.cancelled)
+        self.failure_reason = reason
         self.record(OrderCancelled(order_id=self.order_id, user_id=self.user_id))
+
+    def expire(self) -> None:
+        """Never paid within the reservation's time to live: cancelled, so that its stock
+        can be released and no caller holds units indefinitely."""
+        self.cancel(reason=RESERVATION_EXPIRED)
 
     def fulfil(self) -> None:
         self.ensure(OrderStatus.paid, action="fulfil")
-        self.status = OrderStatus.fulfilled
+        self._become(OrderStatus.fulfilled)
 
     @property
     def holds_stock(self) -> bool:

@@ -4,7 +4,8 @@ Each round leases a few shards of the outbox, publishes their pending rows in id
 for the broker's acks, then marks the rows sent. A failed round marks nothing, gives the shards
 back and is retried with exponential backoff, so a broker outage delays events but loses none.
 Several relays can run at once: shards are leased with `FOR UPDATE SKIP LOCKED`. Sent rows
-are kept `retention_s` (for audits and hand replays), then purged in bounded batches.
+are kept `retention_s` (for audits and hand replays), then purged in bounded batches. Unless
+told otherwise, `agora relay` also runs the sweeper (core/entrypoints/sweeper.py) in a thread.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -147,17 +148,31 @@ def build_relay(*, database_url: str, bootstrap: str, batch_size: int = 500,
 
 
 def run_relay(*, database_url: str, bootstrap: str, stop: threading.Event | None = None,
-              **options: float) -> int:
-    """`agora relay`: run until SIGINT/SIGTERM (or `stop`)."""
+              on_start: Callable[[Relay], None] | None = None,
+              sweep: Mapping[str, float] | None = None, **options: float) -> int:
+    """`agora relay`: run until SIGINT/SIGTERM (or `stop`); `on_start` gets the relay before
+    it runs; with `sweep` (the sweeper's options), the sweeper runs beside it in a thread."""
     import signal
+
+    from core.entrypoints.sweeper import run_sweeper
 
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
     relay = build_relay(database_url=database_url, bootstrap=bootstrap, **options)  # type: ignore[arg-type]
+    if on_start is not None:
+        on_start(relay)
+    sweeper = None
+    if sweep is not None:
+        sweeper = threading.Thread(target=run_sweeper, name="sweeper", daemon=True, kwargs={
+            "database_url": database_url, "stop": stop, "options": sweep})
+        sweeper.start()
     try:
         relay.run(stop)
     finally:
+        stop.set()
+        if sweeper is not None:
+            sweeper.join(10)
         relay.store.engine.dispose()
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from core.domain.communities import MemberRole, ModerationKind
 from core.domain.identity import Role
@@ -111,6 +112,32 @@ class FulfilOrder(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class GetOrder(Command):
+    order_id: str
+
+
+# --- the sweeper (docs/core.md) -----------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpireReservations(Command):
+    """Cancel up to `limit` orders still `placed` since before `before`, releasing their stock."""
+
+    before: datetime
+    limit: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimStalePayments(Command):
+    """Claim up to `limit` orders `paying` since before `before`; answers their ids."""
+
+    before: datetime
+    limit: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolvePayment(Command):
+    """Ask the gateway for the final answer under the order's key and record it."""
+
     order_id: str
 
 

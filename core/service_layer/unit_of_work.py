@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -14,7 +15,7 @@ from core.domain.communities import Comment, Community, ModerationAction, Post, 
 from core.domain.events import DomainEvent
 from core.domain.identity import ApiKey, User
 from core.domain.inventory import Stock
-from core.domain.orders import Order
+from core.domain.orders import Order, OrderStatus
 from core.domain.podcasts import Show
 
 T = TypeVar("T")
@@ -30,6 +31,13 @@ class Repository(Protocol, Generic[T]):
     def list(self, *, offset: int = 0, limit: int = 50, **where: Any) -> list[T]: ...
 
 
+class OrderRepository(Repository[Order], Protocol):
+    def overdue(self, *, status: OrderStatus, before: datetime, limit: int) -> list[Order]:
+        """Up to `limit` orders in `status` since before `before`, oldest first, row-locked;
+        rows another transaction holds are skipped, not waited for."""
+        ...
+
+
 @dataclass(kw_only=True)
 class IdempotencyRecord:
     """The first result of a request made with an Idempotency-Key."""
@@ -43,7 +51,7 @@ class UnitOfWork(abc.ABC):
     products: Repository[Product]
     listings: Repository[Listing]
     stock: Repository[Stock]
-    orders: Repository[Order]
+    orders: OrderRepository
     users: Repository[User]
     api_keys: Repository[ApiKey]
     communities: Repository[Community]

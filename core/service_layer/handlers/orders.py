@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.domain.errors import InvalidInput
-from core.domain.orders import Order, OrderLine
-from core.domain.payments import PaymentGateway, PaymentRequest
+from core.domain.orders import Order, OrderLine, OrderStatus
+from core.domain.payments import PaymentGateway, PaymentRequest, PaymentResult
 from core.service_layer import commands, views
 from core.service_layer.handlers.lookups import require
 from core.service_layer.unit_of_work import UnitOfWork
@@ -30,38 +30,45 @@ def place_order(cmd: commands.PlaceOrder, uow: UnitOfWork,
     return views.order(order)
 
 
-def _release(order: Order, uow: UnitOfWork) -> None:
+def release_stock(order: Order, uow: UnitOfWork) -> None:
     for line in sorted(order.lines, key=lambda ln: ln.product_sku):
         stock = require(uow.stock, line.product_sku, what="product", field="lines",
                         for_update=True)
         stock.release(line.quantity, user_id=order.user_id)
 
 
-def pay_order(cmd: commands.PayOrder, uow: UnitOfWork, gateway: PaymentGateway) -> views.View:
-    order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
-    order.begin_payment()
-    request = PaymentRequest(idempotency_key=f"order-{order.order_id}", amount=order.total,
-                             method=cmd.method, source=cmd.source)
-    # Commit `paying` first: the charge (a network call to a real gateway) then holds no row
-    # lock and no transaction, and a concurrent cancel is refused instead of racing it.
-    uow.commit()
-    result = gateway.charge(request)
-    order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
-    order.settle(method=cmd.method, result=result)
+def record_payment(order: Order, result: PaymentResult, uow: UnitOfWork) -> None:
+    """The gateway's answer for a `paying` order, with its stock committed or released."""
+    order.settle(result=result)
     if result.approved:
         for line in sorted(order.lines, key=lambda ln: ln.product_sku):
             stock = require(uow.stock, line.product_sku, what="product", field="lines",
                             for_update=True)
             stock.commit(line.quantity)
     else:
-        _release(order, uow)
+        release_stock(order, uow)
+
+
+def pay_order(cmd: commands.PayOrder, uow: UnitOfWork, gateway: PaymentGateway) -> views.View:
+    order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
+    order.begin_payment(method=cmd.method)
+    request = PaymentRequest(idempotency_key=order.payment_key, amount=order.total,
+                             method=cmd.method, source=cmd.source)
+    # Commit `paying` first: the charge (a network call to a real gateway) then holds no row
+    # lock and no transaction, and a concurrent cancel is refused instead of racing it.
+    uow.commit()
+    result = gateway.charge(request)
+    order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
+    if order.status != OrderStatus.paying and order.payment_reference == result.reference:
+        return views.order(order)  # the sweeper recorded this same answer meanwhile
+    record_payment(order, result, uow)
     return views.order(order)
 
 
 def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork) -> views.View:
     order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
     order.cancel()
-    _release(order, uow)
+    release_stock(order, uow)
     return views.order(order)
 
 

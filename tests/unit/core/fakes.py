@@ -5,12 +5,15 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from core.adapters.sandbox_payments import SandboxPaymentGateway
 from core.bootstrap import bootstrap
 from core.domain.aggregate import Aggregate
 from core.domain.events import DomainEvent
+from core.domain.orders import Order, OrderStatus
+from core.domain.payments import PaymentRequest, PaymentResult
 from core.service_layer.messagebus import MessageBus
 from core.service_layer.unit_of_work import UnitOfWork
 
@@ -32,6 +35,16 @@ class FakeRepository:
         return found[offset:offset + limit]
 
 
+class FakeOrderRepository(FakeRepository):
+    def __init__(self) -> None:
+        super().__init__(lambda o: o.order_id)
+
+    def overdue(self, *, status: OrderStatus, before: datetime, limit: int) -> list[Order]:
+        found = [o for o in self.items.values()
+                 if o.status == status and o.status_changed_at < before]
+        return sorted(found, key=lambda o: o.status_changed_at)[:limit]
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Shared state across units of work, like one database; commit publishes to `outbox`."""
 
@@ -39,7 +52,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.products = FakeRepository(lambda p: p.sku)
         self.listings = FakeRepository(lambda x: x.listing_id)
         self.stock = FakeRepository(lambda s: s.product_sku)
-        self.orders = FakeRepository(lambda o: o.order_id)
+        self.orders = FakeOrderRepository()
         self.users = FakeRepository(lambda u: u.user_id)
         self.api_keys = FakeRepository(lambda k: k.key_hash)
         self.communities = FakeRepository(lambda c: c.community_id)
@@ -82,3 +95,19 @@ def fake_bus() -> tuple[MessageBus, FakeUnitOfWork]:
     bus = bootstrap(uow_factory=lambda: uow, gateway=SandboxPaymentGateway(),
                     new_id=lambda: f"id{next(counter)}")
     return bus, uow
+
+
+class LostCharge:
+    """A gateway link that fails mid-charge, as a crash or a timeout would: the charge
+    reaches `inner` (`reaches=True`) or not, and the caller gets an error either way."""
+
+    def __init__(self, inner: SandboxPaymentGateway, *, reaches: bool) -> None:
+        self.inner, self.reaches = inner, reaches
+
+    def charge(self, request: PaymentRequest) -> PaymentResult:
+        if self.reaches:
+            self.inner.charge(request)
+        raise ConnectionError("the gateway's answer was lost")
+
+    def resolve(self, idempotency_key: str) -> PaymentResult:
+        return self.inner.resolve(idempotency_key)

@@ -50,12 +50,12 @@ def test_order_totals_and_lifecycle():
     order = _order()
     assert order.total == usd("3.00")
     with pytest.raises(InvalidTransition):  # a charge is recorded only for a claimed order
-        order.settle(method=PaymentMethod.card, result=PaymentResult(approved=True, reference="r"))
-    order.begin_payment()
+        order.settle(result=PaymentResult(approved=True, reference="r"))
+    order.begin_payment(method=PaymentMethod.card)
     with pytest.raises(InvalidTransition):  # no cancel while the gateway charges
         order.cancel()
-    order.begin_payment()  # a retry after a crash mid-charge claims it again
-    order.settle(method=PaymentMethod.card, result=PaymentResult(approved=True, reference="r"))
+    order.begin_payment(method=PaymentMethod.card)  # a retry after a crash mid-charge: again
+    order.settle(result=PaymentResult(approved=True, reference="r"))
     assert order.status == OrderStatus.paid
     with pytest.raises(InvalidTransition):
         order.cancel()
