@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import TracebackType
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -44,6 +44,12 @@ class SqlUnitOfWork(UnitOfWork):
 
     def __enter__(self) -> UnitOfWork:
         self.session = session = self.session_factory()
+        # The identity map holds clean objects weakly: an aggregate whose change was
+        # autoflushed (by the next row-locking read) and that the handler no longer
+        # references would vanish from it with its recorded events. Keep them all.
+        self._seen: list[Aggregate] = []
+        event.listen(session, "loaded_as_persistent", self._keep)
+        event.listen(session, "transient_to_pending", self._keep)
         self.orders = SqlOrderRepository(session=session, cls=Order)
         for name, cls in (("products", Product), ("listings", Listing), ("stock", Stock),
                           ("users", User), ("api_keys", ApiKey),
@@ -63,9 +69,14 @@ class SqlUnitOfWork(UnitOfWork):
         if translated is not None:
             raise translated from ev
 
+    def _keep(self, session: Session, instance: object) -> None:
+        if isinstance(instance, Aggregate):
+            self._seen.append(instance)
+
     def touched(self) -> Iterable[Aggregate]:
-        objects = (*self.session.identity_map.values(), *self.session.new)
-        return [obj for obj in objects if isinstance(obj, Aggregate)]
+        objects = (*self._seen, *self.session.identity_map.values(), *self.session.new)
+        unique = {id(obj): obj for obj in objects if isinstance(obj, Aggregate)}
+        return list(unique.values())
 
     def write_outbox(self, events: list[DomainEvent]) -> None:
         self.session.flush()
