@@ -98,6 +98,38 @@ def _sweep(args: argparse.Namespace) -> int:
     return run_sweeper(database_url=s.database_url, once=args.once, options=s.sweep_options())
 
 
+def _trainer(args: argparse.Namespace) -> int:
+    import json
+    import os
+    import signal
+    import threading
+
+    from agora.settings import TrainerSettings
+    from models.trainer import Trainer, TrainerConfig
+
+    s = TrainerSettings()
+    if s.mlflow_tracking_uri:  # models/tracking.py reads the variable itself
+        os.environ["AGORA_MLFLOW_TRACKING_URI"] = s.mlflow_tracking_uri
+    trainer = Trainer(config=TrainerConfig(
+        lake_path=s.lake, families=tuple(s.trainer_families), registered_name=s.model_name,
+        interval_s=s.trainer_interval_s, min_new_events=s.trainer_min_new_events,
+        poll_s=s.trainer_poll_s, holdout_share=s.trainer_holdout_share,
+        half_life_days=s.trainer_half_life_days, challenger=s.trainer_challenger,
+        min_score=s.trainer_min_score, health_data=s.trainer_health_data))
+    if args.once:
+        result = {"health": trainer.train_health_models(), **trainer.cycle("--once")}
+        print(json.dumps(result, default=str), flush=True)
+        return 0 if result["outcome"] not in {"failed", "skipped"} else 1
+    port = args.metrics_port if args.metrics_port is not None else s.trainer_metrics_port
+    if port:
+        trainer.metrics.serve(port=port, bind=s.trainer_metrics_bind)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    trainer.run(stop)
+    return 0
+
+
 def _db(args: argparse.Namespace) -> int:
     from agora.settings import CommonSettings
     from core.migrations import upgrade
@@ -167,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="settle orders left paying, expire unpaid reservations")
     p.add_argument("--once", action="store_true", help="one round, then print what it did")
     p.set_defaults(func=_sweep)
+
+    p = sub.add_parser("trainer", help="retrain from the lake on a schedule; promote if better")
+    p.add_argument("--once", action="store_true", help="one cycle now; print it as JSON")
+    p.add_argument("--metrics-port", type=int, default=None, help="/metrics; 0: none")
+    p.set_defaults(func=_trainer)
 
     p = sub.add_parser("db", help="the core's database")
     db = p.add_subparsers(dest="db_command", required=True)

@@ -163,3 +163,28 @@ class RelaySettings(SweeperSettings):
 
 class SimulatorSettings(CommonSettings):
     """`agora simulate`."""
+
+
+class TrainerSettings(CommonSettings):
+    """`agora trainer`: retrains from the lake, promotes only what beats the champion."""
+
+    mlflow_tracking_uri: str | None = Field(
+        default=None, description="MLflow tracking/registry URI (default <data_dir>/mlflow.db).")
+    model_name: str = "agora-recommender"
+    trainer_families: list[str] = Field(
+        default_factory=lambda: ["popularity", "item_knn", "ease", "hybrid"],
+        description="Model families compared on the holdout each cycle.")
+    trainer_interval_s: float = Field(default=3600.0, ge=0, description="0: no schedule.")
+    trainer_min_new_events: int = Field(
+        default=0, ge=0, description="Retrain after this many new lake rows; 0: off.")
+    trainer_poll_s: float = Field(default=10.0, gt=0)
+    trainer_holdout_share: float = Field(default=0.2, gt=0, lt=1,
+                                         description="The most recent share of events.")
+    trainer_half_life_days: float | None = None
+    trainer_challenger: bool = Field(
+        default=False, description="The best candidate becomes the challenger, not champion.")
+    trainer_min_score: float = Field(default=0.0, description="Holdout nDCG@10 floor.")
+    trainer_health_data: Path | None = Field(
+        default=None, description="Folder with pima-diabetes/ and uci-heart-disease/.")
+    trainer_metrics_port: int = Field(default=9500, ge=0, description="/metrics; 0: none.")
+    trainer_metrics_bind: str = "127.0.0.1"

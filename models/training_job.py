@@ -1,8 +1,11 @@
 """`agora train`: lake -> training set -> validation -> fit -> MLflow -> optional promotion.
 
-Promotion is fair: the current champion's configuration (preset + params recorded on its
-model version) is refitted on the same fit part and scored on the same validation part as
-the new model. The alias moves only if the new model's nDCG@10 is strictly higher.
+Validation is a time-based holdout: the most recent share of the events, never seen by the
+models it scores (`HoldoutSplit`). Promotion is fair: the current champion's configuration
+(preset + params recorded on its model version) is refitted on the same fit part and scored
+on the same holdout as the new model. The alias moves only if the new model's nDCG@10 is
+strictly higher, and never for a model failing its own checks. `agora trainer`
+(models/trainer.py) calls the same functions on a schedule.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import dataclasses
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +37,7 @@ from models.registry import (
     move_alias,
 )
 from models.tracking import configure, data_dir, log_provenance
-from models.training_set import TrainingSetSpec, build_training_set
+from models.training_set import TrainingSet, TrainingSetSpec, build_training_set
 from models.tuning import tune
 
 log = logging.getLogger(__name__)
@@ -56,38 +59,89 @@ class TrainRequest:
     registered_name: str = RECOMMENDER_NAME
     validation_share: float = 0.2
     tune: bool = False
+    min_score: float = 0.0  # own check: a holdout nDCG@10 at or below it is never promoted
+    tags: Mapping[str, str] | None = None  # lineage, e.g. the trainer's cycle
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldoutSplit:
+    """The training set cut by time: models are fitted on `fit` (events before
+    `holdout_start`) and scored on `holdout` (the most recent slice, up to the cut-off)."""
+
+    training: TrainingSet
+    lake: Path
+    fit: Interactions
+    holdout: pd.DataFrame  # user_id, item_id
+    fit_end: datetime
+    holdout_start: datetime
+    holdout_end: datetime
 
 
 def default_lake() -> Path:
     return Path(os.environ.get("AGORA_LAKE_PATH") or data_dir() / "lake")
 
 
-def train(request: TrainRequest) -> dict[str, Any]:
+def holdout_split(request: TrainRequest) -> HoldoutSplit:
     cutoff = _as_datetime(request.cutoff) if request.cutoff else datetime.now(UTC)
     lake = Path(request.lake_path) if request.lake_path else default_lake()
     ts = build_training_set(lake_path=lake, spec=TrainingSetSpec(
         cutoff=cutoff, half_life_days=request.half_life_days, domains=request.domains))
-    fit_part, valid_part = _validation(ts.events, ts.interactions, request.validation_share)
+    fit_events, valid = temporal_split(ts.events, ratio=1.0 - request.validation_share,
+                                       time_col="occurred_at")
+    fit_part, valid_part = _validation(fit_events, valid, ts.interactions)
+    return HoldoutSplit(training=ts, lake=lake, fit=fit_part, holdout=valid_part,
+                        fit_end=_latest(fit_events), holdout_start=_earliest(valid),
+                        holdout_end=_latest(valid))
+
+
+def holdout_score(split: HoldoutSplit, preset: str,
+                  params: Mapping[str, Any] | None = None) -> dict[str, float]:
+    """`preset` fitted on the split's fit part, scored on its holdout."""
+    return _validate(build(preset, **dict(params or {})), split.fit, split.holdout)
+
+
+def train(request: TrainRequest, *, split: HoldoutSplit | None = None,
+          holdout_metrics: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """Train, register, maybe promote. `split` and `holdout_metrics` (of `request.model` on
+    that split) save the trainer a second read of the lake and a second fit."""
+    split = split or holdout_split(request)
+    ts, lake, fit_part, valid_part = split.training, split.lake, split.fit, split.holdout
     params = dict(request.params or {})
     if request.tune:
         params = {**_tuned(request, ts.events, ts.interactions), **params}
     request = dataclasses.replace(request, params=params)
-    candidate = build(request.model, **params)
-    valid_metrics = _validate(candidate, fit_part, valid_part)
+    if holdout_metrics is not None and not request.tune:
+        valid_metrics = dict(holdout_metrics)
+    else:
+        valid_metrics = _validate(build(request.model, **params), fit_part, valid_part)
     configure(EXPERIMENT)
     with mlflow.start_run(run_name=request.model):
         log_provenance(window_start=ts.window_start, window_end=ts.window_end,
-                       dataset=str(lake), extra={"validation": "temporal, last "
-                                                 f"{request.validation_share:.0%} of events"})
+                       dataset=str(lake), extra={
+                           "validation": "temporal, last "
+                                         f"{request.validation_share:.0%} of events",
+                           "data.fit_window_end": split.fit_end.isoformat(),
+                           "data.holdout_start": split.holdout_start.isoformat(),
+                           "data.holdout_end": split.holdout_end.isoformat(),
+                           **(request.tags or {})})
         final = build(request.model, **(request.params or {})).fit(ts.interactions)
         metrics = {**{f"valid_{k}": v for k, v in valid_metrics.items()},
                    "train_seconds": final.train_seconds, "users": len(ts.interactions.user_ids),
                    "items": len(ts.interactions.item_ids), "interactions": ts.interactions.nnz}
         registered = log_recommender(final, preset=request.model, metrics=metrics,
                                      registered_name=request.registered_name)
+        failed = _failed_checks(final, ts.interactions, valid_metrics, request.min_score)
+        mlflow.set_tag("agora.checks", "; ".join(failed) or "passed")
     result: dict[str, Any] = {"model": request.model, "run_id": registered.run_id,
                               "registered": f"{registered.name}/{registered.version}",
-                              "validation": valid_metrics}
+                              "version": registered.version, "validation": valid_metrics,
+                              "checks": failed or ["passed"]}
+    if failed:  # registered for the record, never served
+        if request.promote or request.challenger:
+            result["promotion"] = {"promoted": False, "candidate_score": valid_metrics[METRIC],
+                                   "reason": f"version {registered.version} fails its own "
+                                             f"checks ({'; '.join(failed)}); aliases kept"}
+        return result
     if request.promote:
         result["promotion"] = _promote(request, registered.version, valid_metrics[METRIC],
                                        fit_part, valid_part)
@@ -97,9 +151,8 @@ def train(request: TrainRequest) -> dict[str, Any]:
     return result
 
 
-def _validation(events: pd.DataFrame, data: Interactions,
-                share: float) -> tuple[Interactions, pd.DataFrame]:
-    fit_events, valid = temporal_split(events, ratio=1.0 - share, time_col="occurred_at")
+def _validation(fit_events: pd.DataFrame, valid: pd.DataFrame,
+                data: Interactions) -> tuple[Interactions, pd.DataFrame]:
     summed = fit_events.groupby(["user_id", "item_id"], as_index=False)["weight"].sum()
     summed = summed[summed["weight"] > 0]
     if summed.empty or valid.empty:
@@ -107,6 +160,29 @@ def _validation(events: pd.DataFrame, data: Interactions,
     fit_part = Interactions.from_frame(summed, item_categories=data.item_categories,
                                        item_texts=data.item_texts)
     return fit_part, valid[valid["weight"] > 0][["user_id", "item_id"]]
+
+
+def _latest(events: pd.DataFrame) -> datetime:
+    return pd.Timestamp(pd.to_datetime(events["occurred_at"], utc=True).max()).to_pydatetime()
+
+
+def _earliest(events: pd.DataFrame) -> datetime:
+    return pd.Timestamp(pd.to_datetime(events["occurred_at"], utc=True).min()).to_pydatetime()
+
+
+def _failed_checks(model: Recommender, data: Interactions, metrics: Mapping[str, float],
+                   min_score: float) -> list[str]:
+    """What a model must do before it may serve anyone; the failures, empty when none."""
+    failed = []
+    score = metrics.get(METRIC, float("nan"))
+    if not score > min_score:  # NaN fails too
+        failed.append(f"{METRIC}={score:.4f} not above {min_score:.4f}")
+    known = str(data.user_ids[0]) if len(data.user_ids) else None
+    if known is None or not model.recommend(known, k=10):
+        failed.append("no recommendation for a known user")
+    if not model.recommend("agora-check-stranger", k=10):
+        failed.append("no recommendation for a new user")
+    return failed
 
 
 def _tuned(request: TrainRequest, events: pd.DataFrame,
@@ -137,7 +213,8 @@ def _promote(request: TrainRequest, version: str, new_score: float, fit_part: In
     current = alias_version(request.registered_name)
     if current is None:
         move_alias(request.registered_name, version)
-        return {"promoted": True, "champion": version,
+        return {"promoted": True, "champion": version, "candidate_score": new_score,
+                "champion_score": None,
                 "reason": f"no champion yet; version {version} is now champion"}
     preset = current.tags.get("agora.preset", "")
     params = json.loads(current.tags.get("agora.params", "{}"))
@@ -148,10 +225,12 @@ def _promote(request: TrainRequest, version: str, new_score: float, fit_part: In
                   f"champion version {current.version} ({preset}) {METRIC}={old:.4f} on the "
                   "same validation data; champion moved")
         return {"promoted": True, "champion": version, "reason": reason,
-                "previous": str(current.version)}
+                "previous": str(current.version), "candidate_score": new_score,
+                "champion_score": old}
     reason = (f"version {version} ({request.model}) {METRIC}={new_score:.4f} does not beat "
               f"champion version {current.version} ({preset}) {METRIC}={old:.4f}; champion kept")
-    return {"promoted": False, "champion": str(current.version), "reason": reason}
+    return {"promoted": False, "champion": str(current.version), "reason": reason,
+            "candidate_score": new_score, "champion_score": old}
 
 
 def _as_datetime(value: str | datetime) -> datetime:

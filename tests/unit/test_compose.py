@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 SETTINGS_BY_COMMAND = {"worker": "WorkerSettings", "serve": "ServingSettings",
-                       "relay": "RelaySettings", "db": "RelaySettings"}
+                       "relay": "RelaySettings", "db": "RelaySettings",
+                       "trainer": "TrainerSettings"}
 AGORA_SERVICES = [name for name, svc in SERVICES.items() if svc.get("image") == "agora:latest"]
 ONE_SHOT = {"topics", "migrate"}
 PROMETHEUS = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
