@@ -1,4 +1,8 @@
-"""Commerce events: browsing, carts, orders, payments, inventory, listings, reviews."""
+"""Commerce events: browsing, carts, orders, payments, inventory, listings, reviews.
+
+Amounts are 0 to 10^9 rounded to the cent, quantities 1 to 100,000, stock and its deltas
+within 10^9 (see contracts/envelope.py for why).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.envelope import Amount, Envelope, Id, Quantity
+from contracts.envelope import (
+    Amount,
+    Count,
+    Envelope,
+    Id,
+    Line,
+    Quantity,
+    Stock,
+    StockDelta,
+)
+
+MAX_LINES = 1000
 
 
 class ProductViewed(Envelope):
@@ -18,8 +33,8 @@ class ProductViewed(Envelope):
 
 class ProductSearched(Envelope):
     event_type: Literal["product_searched"] = "product_searched"
-    query: Annotated[str, Field(max_length=1000)]
-    results: Annotated[int, Field(ge=0)]
+    query: Line
+    results: Count
 
 
 class CartItemAdded(Envelope):
@@ -52,7 +67,7 @@ class OrderLine(BaseModel):
 class OrderPlaced(Envelope):
     event_type: Literal["order_placed"] = "order_placed"
     order_id: Id
-    lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=1000)]
+    lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=MAX_LINES)]
     total: Amount
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
@@ -62,7 +77,7 @@ class PaymentSucceeded(Envelope):
     order_id: Id
     amount: Amount
     method: Literal["card", "wallet", "bank_transfer"]
-    reason: str | None = None
+    reason: Line | None = None
 
 
 class PaymentFailed(Envelope):
@@ -70,7 +85,7 @@ class PaymentFailed(Envelope):
     order_id: Id
     amount: Amount
     method: Literal["card", "wallet", "bank_transfer"]
-    reason: str | None = None
+    reason: Line | None = None
 
 
 class OrderCancelled(Envelope):
@@ -81,9 +96,9 @@ class OrderCancelled(Envelope):
 class InventoryAdjusted(Envelope):
     event_type: Literal["inventory_adjusted"] = "inventory_adjusted"
     product_id: Id
-    delta: int
+    delta: StockDelta
     reason: Literal["sale", "restock", "return", "correction"]
-    on_hand: Annotated[int, Field(ge=0)]
+    on_hand: Stock
 
 
 class ListingCreated(Envelope):

@@ -1,28 +1,29 @@
-"""Community events: posts, comments, votes, membership, reports."""
+"""Community events: posts, comments, votes, membership, reports.
+
+Titles and reasons up to 1,000 characters, bodies up to 100,000, at most 50 tags.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field
-
-from contracts.envelope import Envelope, Id
+from contracts.envelope import Envelope, Id, Line, Tags, Text
 
 
 class PostCreated(Envelope):
     event_type: Literal["post_created"] = "post_created"
     post_id: Id
     community_id: Id
-    title: Annotated[str, Field(max_length=1000)]
-    body: Annotated[str, Field(max_length=100_000)] = ""
-    tags: tuple[Id, ...] = ()
+    title: Line
+    body: Text = ""
+    tags: Tags = ()
 
 
 class CommentCreated(Envelope):
     event_type: Literal["comment_created"] = "comment_created"
     comment_id: Id
     post_id: Id
-    body: Annotated[str, Field(max_length=100_000)] = ""
+    body: Text = ""
 
 
 class VoteCast(Envelope):
@@ -41,4 +42,4 @@ class ContentReported(Envelope):
     event_type: Literal["content_reported"] = "content_reported"
     target_id: Id
     target_type: Literal["post", "comment"]
-    reason: Annotated[str, Field(max_length=1000)]
+    reason: Line

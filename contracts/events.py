@@ -6,6 +6,8 @@ The types live in one module per domain (contracts/commerce.py, …) on a shared
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -32,7 +34,14 @@ from contracts.community import (
     PostCreated,
     VoteCast,
 )
-from contracts.envelope import SCHEMA_VERSION, Envelope, EventError
+from contracts.envelope import (
+    MAX_AHEAD_S,
+    MAX_ID_LENGTH,
+    SCHEMA_VERSION,
+    Envelope,
+    EventError,
+    window_context,
+)
 from contracts.identity import UserProfileUpdated, UserRegistered
 from contracts.podcast import EpisodePlayed, EpisodePublished, ShowSubscribed, ShowUnsubscribed
 from contracts.recommendation import RecommendationClicked, RecommendationServed
@@ -75,23 +84,42 @@ EVENT_TYPES: frozenset[str] = frozenset(EVENT_CLASSES)
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _part(part: str | int) -> str:
+    """A location part as a bounded, printable name (an unknown field is the sender's)."""
+    text = _UNPRINTABLE.sub("?", str(part))
+    return text if len(text) <= MAX_ID_LENGTH else text[:MAX_ID_LENGTH] + "..."
+
+
 def _first_error(exc: ValidationError) -> EventError:
     err = exc.errors(include_url=False)[0]
+    loc = list(err["loc"])
     # The first location part is the union tag (the event type): not a field of the event.
-    loc = [str(part) for part in err["loc"] if str(part) not in EVENT_TYPES]
+    if loc and loc[0] in EVENT_TYPES:
+        loc = loc[1:]
     if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
         return EventError("event_type", "missing or unknown event type")
     if err["type"] == "json_invalid":
         return EventError("event", err["msg"])
-    return EventError(".".join(loc) or "event", err["msg"])
+    reason = err["msg"].removeprefix("Value error, ")
+    return EventError(".".join(_part(p) for p in loc) or "event", reason)
 
 
-def parse_event(raw: bytes | str | dict[str, Any]) -> Event:
-    """Validate one event from JSON bytes/text or a decoded dict; raise `EventError`."""
+def parse_event(raw: bytes | str | dict[str, Any], *, now: datetime | None = None,
+                max_ahead_s: float = MAX_AHEAD_S) -> Event:
+    """Validate one event from JSON bytes/text or a decoded dict; raise `EventError`.
+
+    `occurred_at` may be at most `max_ahead_s` ahead of `now` (this process's clock by
+    default): see the bounds in contracts/envelope.py.
+    """
+    context = (None if now is None and max_ahead_s == MAX_AHEAD_S
+               else window_context(now=now, max_ahead_s=max_ahead_s))
     try:
         if isinstance(raw, dict):
-            return _ADAPTER.validate_python(raw)
-        return _ADAPTER.validate_json(raw)
+            return _ADAPTER.validate_python(raw, context=context)
+        return _ADAPTER.validate_json(raw, context=context)
     except ValidationError as exc:
         raise _first_error(exc) from None
 

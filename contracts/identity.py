@@ -1,4 +1,4 @@
-"""Identity events: registration and profile changes."""
+"""Identity events: registration and profile changes (at most 100 field names)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from contracts.envelope import Envelope, Id
+
+MAX_FIELDS = 100
 
 
 class UserRegistered(Envelope):
@@ -17,4 +19,4 @@ class UserRegistered(Envelope):
 
 class UserProfileUpdated(Envelope):
     event_type: Literal["user_profile_updated"] = "user_profile_updated"
-    fields: tuple[Id, ...]
+    fields: Annotated[tuple[Id, ...], Field(max_length=MAX_FIELDS)]

@@ -1,30 +1,31 @@
-"""Podcast events: episodes published and played, shows followed."""
+"""Podcast events: episodes published and played, shows followed.
+
+Durations and positions are seconds from 0 to 10^6 (11.6 days); at most 50 tags.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field
-
-from contracts.envelope import Envelope, Id
+from contracts.envelope import Duration, Envelope, Id, Line, Seconds, Tags, Text
 
 
 class EpisodePublished(Envelope):
     event_type: Literal["episode_published"] = "episode_published"
     episode_id: Id
     show_id: Id
-    title: Annotated[str, Field(max_length=1000)]
-    description: Annotated[str, Field(max_length=100_000)] = ""
-    duration_s: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    tags: tuple[Id, ...] = ()
+    title: Line
+    description: Text = ""
+    duration_s: Duration
+    tags: Tags = ()
 
 
 class EpisodePlayed(Envelope):
     event_type: Literal["episode_played"] = "episode_played"
     episode_id: Id
     show_id: Id
-    position_s: Annotated[float, Field(ge=0, allow_inf_nan=False)]
-    duration_s: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    position_s: Seconds
+    duration_s: Duration
 
 
 class ShowSubscribed(Envelope):

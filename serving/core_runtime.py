@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from agora.settings import ServingSettings
+from contracts import EventError
 from core.adapters.database import is_outage
 from core.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from core.service_layer.commands import Command, FindApiKey, GetProduct
@@ -55,6 +56,10 @@ def execute(bus: MessageBus, command: Command, *, idempotency_key: str | None = 
         return bus.handle(command, idempotency_key=idempotency_key)
     except DomainError as exc:
         raise http_error(exc) from exc
+    except EventError as exc:  # a result beyond the contract's bounds (an order's total, stock)
+        loc: list[str | int] = [int(p) if p.isdigit() else p for p in exc.field.split(".")]
+        raise HTTPException(422, [{"loc": loc, "msg": exc.reason,
+                                   "type": "event_contract"}]) from exc
     except SQLAlchemyError as exc:
         if not is_outage(exc):
             raise

@@ -14,6 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
+from contracts.envelope import ID_PATTERN, MAX_ID_LENGTH
 from contracts.topics import SOURCE_TOPICS
 from features.online import StoreUnavailable
 from serving.analytics import exposition
@@ -123,7 +124,7 @@ class Acknowledgement(BaseModel):
              dependencies=OPS)
 async def acknowledge_low_stock(
     live: LiveDep,
-    product_id: Annotated[str, Path(min_length=1, max_length=200)],
+    product_id: Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)],
 ) -> Acknowledgement:
     """Mark a product's open low-stock alert as seen; 404 when the product has no open alert."""
     try:

@@ -11,6 +11,7 @@ from core.service_layer.views import View
 from serving.core_runtime import execute
 from serving.deps import CoreDep
 from serving.schemas.core_catalog import ListingIn, ProductIn, ProductPatch, ProductsIn
+from serving.schemas.core_common import CategoryQuery, IdPath, Offset
 from serving.security import Principal, require_scope
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
@@ -31,19 +32,19 @@ def upsert_products(body: ProductsIn, bus: CoreDep, _: Writer) -> View:
 
 
 @router.patch("/products/{sku}")
-def update_product(sku: str, body: ProductPatch, bus: CoreDep, _: Writer) -> View:
+def update_product(sku: IdPath, body: ProductPatch, bus: CoreDep, _: Writer) -> View:
     return execute(bus, body.to_command(sku))
 
 
 @router.get("/products/{sku}")
-def get_product(sku: str, bus: CoreDep) -> View:
+def get_product(sku: IdPath, bus: CoreDep) -> View:
     return execute(bus, commands.GetProduct(sku=sku))
 
 
 @router.get("/products")
-def list_products(bus: CoreDep, offset: Annotated[int, Query(ge=0)] = 0,
+def list_products(bus: CoreDep, offset: Offset = 0,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                  category: Annotated[str | None, Query(max_length=128)] = None) -> View:
+                  category: CategoryQuery = None) -> View:
     return execute(bus, commands.ListProducts(offset=offset, limit=limit, category=category))
 
 

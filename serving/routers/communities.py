@@ -15,6 +15,7 @@ from core.service_layer import commands
 from core.service_layer.views import View
 from serving.core_runtime import execute
 from serving.deps import CoreDep
+from serving.schemas.core_common import IdPath
 from serving.schemas.core_community import (
     CommentIn,
     CommunityIn,
@@ -37,35 +38,35 @@ def create_community(body: CommunityIn, bus: CoreDep, _: Writer) -> View:
 
 
 @router.get("/{community_id}")
-def get_community(community_id: str, bus: CoreDep) -> View:
+def get_community(community_id: IdPath, bus: CoreDep) -> View:
     return execute(bus, commands.GetCommunity(community_id=community_id))
 
 
 @router.post("/{community_id}/members", status_code=201)
-def join(community_id: str, body: MemberIn, bus: CoreDep, _: Writer) -> View:
+def join(community_id: IdPath, body: MemberIn, bus: CoreDep, _: Writer) -> View:
     return execute(bus, commands.JoinCommunity(community_id=community_id, user_id=body.user_id))
 
 
 @router.post("/{community_id}/moderators")
-def appoint_moderator(community_id: str, body: ModeratorIn, bus: CoreDep, _: Writer) -> View:
+def appoint_moderator(community_id: IdPath, body: ModeratorIn, bus: CoreDep, _: Writer) -> View:
     """The owner (`by`) makes a member a moderator."""
     return execute(bus, commands.AppointMember(community_id=community_id, by=body.by,
                                                user_id=body.user_id, role=MemberRole.moderator))
 
 
 @router.post("/{community_id}/posts", status_code=201)
-def create_post(community_id: str, body: PostIn, bus: CoreDep, _: Writer) -> View:
+def create_post(community_id: IdPath, body: PostIn, bus: CoreDep, _: Writer) -> View:
     """Members post; 403 for others."""
     return execute(bus, commands.CreatePost(community_id=community_id, **body.model_dump()))
 
 
 @router.get("/posts/{post_id}")
-def get_post(post_id: str, bus: CoreDep) -> View:
+def get_post(post_id: IdPath, bus: CoreDep) -> View:
     return execute(bus, commands.GetPost(post_id=post_id))
 
 
 @router.post("/posts/{post_id}/comments", status_code=201)
-def create_comment(post_id: str, body: CommentIn, bus: CoreDep, _: Writer) -> View:
+def create_comment(post_id: IdPath, body: CommentIn, bus: CoreDep, _: Writer) -> View:
     return execute(bus, commands.CreateComment(post_id=post_id, author_id=body.author_id,
                                                body=body.body))
 

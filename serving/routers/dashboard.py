@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from serving.security import KEY_COOKIE, ops_access, principal_of
@@ -23,7 +25,8 @@ _MEDIA = {
 
 
 @router.get("/dashboard", response_model=None)
-async def dashboard(request: Request, key: str | None = None) -> Response:
+async def dashboard(request: Request,
+                    key: Annotated[str | None, Query(max_length=256)] = None) -> Response:
     """The page. `?key=` signs a browser in (HttpOnly cookie) and drops the key from the URL."""
     if key is not None:
         principal = await principal_of(request, key)
@@ -40,7 +43,7 @@ async def dashboard(request: Request, key: str | None = None) -> Response:
 
 
 @router.get("/dashboard/assets/{name:path}")
-async def asset(name: str) -> FileResponse:
+async def asset(name: Annotated[str, PathParam(max_length=256)]) -> FileResponse:
     path = (STATIC / name).resolve()
     if not path.is_relative_to(STATIC) or not path.is_file() or path.suffix not in _MEDIA:
         raise HTTPException(404, detail=f"no dashboard asset {name!r}")

@@ -11,6 +11,7 @@ from core.service_layer.views import View
 from serving.core_runtime import execute
 from serving.deps import CoreDep
 from serving.schemas.core_catalog import RestockIn
+from serving.schemas.core_common import IdPath
 from serving.security import Principal, require_scope
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
@@ -18,11 +19,11 @@ Writer = Annotated[Principal, Depends(require_scope("inventory:write"))]
 
 
 @router.get("/{product_id}")
-def get_stock(product_id: str, bus: CoreDep) -> View:
+def get_stock(product_id: IdPath, bus: CoreDep) -> View:
     """Units available to order and units reserved by unpaid orders."""
     return execute(bus, commands.GetStock(sku=product_id))
 
 
 @router.post("/{product_id}/restock")
-def restock(product_id: str, body: RestockIn, bus: CoreDep, _: Writer) -> View:
+def restock(product_id: IdPath, body: RestockIn, bus: CoreDep, _: Writer) -> View:
     return execute(bus, commands.Restock(sku=product_id, quantity=body.quantity))

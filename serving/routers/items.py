@@ -7,10 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from contracts import Domain
+from contracts.envelope import MAX_ID_LENGTH
 from serving.deps import AnsweringDep
 from serving.responses import recommendation_response
 from serving.schemas.recommendations import MAX_K, Recommendations
 from serving.security import require_scope
+
+ITEM_PATH = r"^[a-z]+:[^\s/\x00-\x1f\x7f]+$"
 
 router = APIRouter(prefix="/v1", tags=["recommendations"],
                    dependencies=[Depends(require_scope("storefront"))])
@@ -19,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["recommendations"],
 @router.get("/items/{item_id}/similar", response_model=Recommendations)
 async def similar_items(
     answering: AnsweringDep,
-    item_id: Annotated[str, Path(min_length=3, max_length=128, pattern=r"^[a-z]+:[^\s/]+$",
+    item_id: Annotated[str, Path(min_length=3, max_length=MAX_ID_LENGTH, pattern=ITEM_PATH,
                                  description="`<kind>:<id>`, e.g. product:85123A")],
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
     domain: Annotated[Domain | None, Query()] = None,

@@ -14,7 +14,7 @@ from core.service_layer import commands
 from core.service_layer.views import View
 from serving.core_runtime import execute
 from serving.deps import CoreDep
-from serving.schemas.core_common import IdempotencyKey
+from serving.schemas.core_common import IdempotencyKey, IdPath
 from serving.schemas.core_orders import OrderIn, PaymentIn
 from serving.security import Principal, require_scope
 
@@ -37,7 +37,7 @@ def place_order(body: OrderIn, bus: CoreDep, principal: Writer,
 
 
 @router.post("/{order_id}/pay")
-def pay_order(order_id: str, body: PaymentIn, bus: CoreDep, principal: Writer,
+def pay_order(order_id: IdPath, body: PaymentIn, bus: CoreDep, principal: Writer,
               idempotency_key: KeyHeader = None) -> View:
     """Charge through the payment gateway; 402 (stock released) when it declines."""
     order = execute(bus, commands.PayOrder(order_id=order_id, method=body.method,
@@ -50,16 +50,16 @@ def pay_order(order_id: str, body: PaymentIn, bus: CoreDep, principal: Writer,
 
 
 @router.post("/{order_id}/cancel")
-def cancel_order(order_id: str, bus: CoreDep, _: Writer) -> View:
+def cancel_order(order_id: IdPath, bus: CoreDep, _: Writer) -> View:
     """Cancel a placed order and release its stock; 409 once paid."""
     return execute(bus, commands.CancelOrder(order_id=order_id))
 
 
 @router.post("/{order_id}/fulfil")
-def fulfil_order(order_id: str, bus: CoreDep, _: Writer) -> View:
+def fulfil_order(order_id: IdPath, bus: CoreDep, _: Writer) -> View:
     return execute(bus, commands.FulfilOrder(order_id=order_id))
 
 
 @router.get("/{order_id}")
-def get_order(order_id: str, bus: CoreDep, _: Reader) -> View:
+def get_order(order_id: IdPath, bus: CoreDep, _: Reader) -> View:
     return execute(bus, commands.GetOrder(order_id=order_id))

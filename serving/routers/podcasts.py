@@ -10,6 +10,7 @@ from core.service_layer import commands
 from core.service_layer.views import View
 from serving.core_runtime import execute
 from serving.deps import CoreDep
+from serving.schemas.core_common import IdPath
 from serving.schemas.core_community import EpisodeIn, ShowIn
 from serving.security import Principal, require_scope
 
@@ -23,10 +24,10 @@ def create_show(body: ShowIn, bus: CoreDep, _: Writer) -> View:
 
 
 @router.get("/shows/{show_id}")
-def get_show(show_id: str, bus: CoreDep) -> View:
+def get_show(show_id: IdPath, bus: CoreDep) -> View:
     return execute(bus, commands.GetShow(show_id=show_id))
 
 
 @router.post("/shows/{show_id}/episodes", status_code=201)
-def publish_episode(show_id: str, body: EpisodeIn, bus: CoreDep, _: Writer) -> View:
+def publish_episode(show_id: IdPath, body: EpisodeIn, bus: CoreDep, _: Writer) -> View:
     return execute(bus, commands.PublishEpisode(show_id=show_id, **body.model_dump()))

@@ -7,9 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from core.service_layer import commands
-from serving.schemas.core_common import Body, Id, MoneyIn, Tags, Text, Title
-
-Category = Annotated[str, Field(min_length=1, max_length=128)]
+from serving.schemas.core_common import Body, Category, Id, MoneyIn, Tags, Text, Title
 
 
 class ProductIn(Body):
@@ -50,4 +48,5 @@ class ListingIn(Body):
 
 
 class RestockIn(Body):
+    # Stock beyond the contract's MAX_STOCK in all is refused (422 naming `on_hand`).
     quantity: Annotated[int, Field(gt=0, le=1_000_000)]

@@ -1,20 +1,43 @@
-"""Field types shared by the core's request bodies; limits follow the event contracts."""
+"""Field and parameter types shared by the core's routes; limits follow the event contracts.
+
+Every value a route passes to the core is bounded here, so that what the core writes (rows and
+the outbox's events) fits its columns and the contracts (see contracts/envelope.py).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.envelope import (
+    ID_PATTERN,
+    MAX_AMOUNT,
+    MAX_ID_LENGTH,
+    MAX_LINE_LENGTH,
+    MAX_TAGS,
+    MAX_TEXT_LENGTH,
+)
 from core.domain.money import Money
 
-Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$")]
-Title = Annotated[str, Field(min_length=1, max_length=1000)]
-Text = Annotated[str, Field(max_length=100_000)]
-Tags = Annotated[tuple[Id, ...], Field(max_length=50)]
+ID_CHARS = r"^[A-Za-z0-9._:@-]+$"
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_CHARS)]
+# An id in a path: the same characters as the ids the bodies create.
+IdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_CHARS)]
+# A category: any printable text an event's id may hold.
+Category = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
+CategoryQuery = Annotated[str | None, Query(min_length=1, max_length=MAX_ID_LENGTH,
+                                            pattern=ID_PATTERN)]
+MAX_OFFSET = 100_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"0 to {MAX_OFFSET}")]
+Title = Annotated[str, Field(min_length=1, max_length=MAX_LINE_LENGTH)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
+Tags = Annotated[tuple[Id, ...], Field(max_length=MAX_TAGS)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD")]
-IdempotencyKey = Annotated[str | None, Field(max_length=255)]
+# Stored as `<key id>:<action>:<key>` in a 400-character column.
+IdempotencyKey = Annotated[str | None, Field(min_length=1, max_length=200)]
 
 
 class Body(BaseModel):
@@ -22,7 +45,7 @@ class Body(BaseModel):
 
 
 class MoneyIn(Body):
-    amount: Annotated[Decimal, Field(ge=0, le=Decimal("1e10"), decimal_places=2,
+    amount: Annotated[Decimal, Field(ge=0, le=Decimal(MAX_AMOUNT), decimal_places=2,
                                      allow_inf_nan=False)]
     currency: Currency
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from contracts.envelope import MAX_DURATION_S
 from core.domain.communities import ModerationKind
 from serving.schemas.core_common import Body, Id, Tags, Text, Title
 
@@ -74,6 +75,6 @@ class ShowIn(Body):
 class EpisodeIn(Body):
     episode_id: Id
     title: Title
-    duration_s: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
+    duration_s: Annotated[float, Field(gt=0, le=MAX_DURATION_S, allow_inf_nan=False)]
     description: Text = ""
     tags: Tags = ()

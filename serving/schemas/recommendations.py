@@ -7,10 +7,19 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts import Domain
+from contracts.envelope import ID_PATTERN, MAX_ID_LENGTH
 
-ItemId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[a-z]+:[^\s]+$",
+# Ids as the event contracts hold them (printable, at most 128 characters): they go into the
+# `recommendation_served` event of each answer.
+ITEM_PATTERN = r"^[a-z]+:[^\s\x00-\x1f\x7f]+$"
+ItemId = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ITEM_PATTERN,
                               examples=["product:85123A"])]
-UserId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s/]+$")]
+UserId = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH,
+                              pattern=r"^[^\s/\x00-\x1f\x7f]+$")]
+Surface = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
+                               description="Where the list is shown, e.g. home or pdp.")]
+Category = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
+Excluded = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
 
 MAX_K = 100
 MAX_CANDIDATES = 500
@@ -23,13 +32,13 @@ class RecommendationParams(BaseModel):
     user_id: UserId
     k: Annotated[int, Field(ge=1, le=MAX_K, description=f"1 to {MAX_K}")] = 10
     domain: Annotated[Domain | None, Field(description="commerce, community or podcast")] = None
-    category: Annotated[str | None, Field(min_length=1, max_length=128)] = None
-    exclude: Annotated[frozenset[str], Field(
+    category: Category | None = None
+    exclude: Annotated[frozenset[Excluded], Field(max_length=MAX_EXCLUDE,
         description="Item ids to leave out (repeat or comma-separate).")] = frozenset()
     in_stock: Annotated[bool, Field(description="Only products with stock on hand.")] = False
     include_consumed: Annotated[bool, Field(
         description="Allow items the user already bought or consumed.")] = False
-    surface: Annotated[str, Field(min_length=1, max_length=64)] = "home"
+    surface: Surface = "home"
 
     @field_validator("exclude", mode="before")
     @classmethod
@@ -73,4 +82,4 @@ class RankRequest(BaseModel):
 
     user_id: UserId
     candidates: Annotated[list[ItemId], Field(min_length=1, max_length=MAX_CANDIDATES)]
-    surface: Annotated[str, Field(min_length=1, max_length=64)] = "rank"
+    surface: Surface = "rank"

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from contracts import EVENT_TYPES, EventError, Topic, dump_event, key_for, parse_event, topic_for
 from contracts.events import EVENT_CLASSES
 
-aware = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
-                     timezones=st.just(UTC))
+# Inside the contract's window: from its horizon to the validating clock.
+aware = st.datetimes(min_value=datetime(1990, 1, 1),
+                     max_value=datetime.now(UTC).replace(tzinfo=None), timezones=st.just(UTC))
 
 
 def _from_schema(schema: dict, defs: dict) -> st.SearchStrategy:
@@ -36,7 +37,9 @@ def _from_schema(schema: dict, defs: dict) -> st.SearchStrategy:
         if schema.get("format") == "date-time":
             return aware.map(lambda d: d.isoformat())
         if "pattern" in schema:
-            return st.from_regex(schema["pattern"], fullmatch=True)
+            low, high = schema.get("minLength", 0), min(schema.get("maxLength", 30), 30)
+            return st.from_regex(schema["pattern"], fullmatch=True).filter(
+                lambda s: low <= len(s) <= high)
         return st.text(min_size=schema.get("minLength", 0), max_size=min(
             schema.get("maxLength", 30), 30))
     if kind == "integer":
@@ -44,8 +47,8 @@ def _from_schema(schema: dict, defs: dict) -> st.SearchStrategy:
                            schema.get("maximum", 10**6))
     if kind == "number":
         low = schema.get("minimum", schema.get("exclusiveMinimum"))
-        return st.floats(min_value=low, max_value=1e9, allow_nan=False, allow_infinity=False,
-                         exclude_min="exclusiveMinimum" in schema)
+        return st.floats(min_value=low, max_value=schema.get("maximum", 1e9), allow_nan=False,
+                         allow_infinity=False, exclude_min="exclusiveMinimum" in schema)
     if kind == "array":
         return st.lists(_from_schema(schema["items"], defs), min_size=schema.get("minItems", 0),
                         max_size=min(schema.get("maxItems", 4), 4))
