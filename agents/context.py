@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from features.online import OnlineStore, WriteBatch
+from agents.outbox import Pending
+from features.online import Effect, OnlineStore, WriteBatch
 
 
-@dataclass(frozen=True, slots=True)
-class Outbound:
-    """A derived message (a low-stock alert, a moderation flag) to send after the write."""
+@dataclass(slots=True, kw_only=True)
+class Decisions:
+    """What `after` decided once the batch was written.
 
-    topic: str
-    key: bytes
-    value: bytes
+    `writes`: each once-only decision as one `Once(claim, effects + pending message)` on keys
+    sharing the entity's hash tag. `outboxes`: the outbox keys of every entity the batch
+    touched, drained after `writes` (so messages left by a crash are sent again)."""
+
+    writes: WriteBatch = field(default_factory=WriteBatch)
+    outboxes: list[str] = field(default_factory=list)
 
 
 class Context(Protocol):
@@ -27,9 +31,12 @@ class Context(Protocol):
     def writes(self, events: Sequence[Any], batch: WriteBatch) -> None:
         """Pure: add this context's writes for a batch of valid events."""
 
-    async def after(self, events: Sequence[Any], store: OnlineStore,
-                    now: float) -> tuple[WriteBatch, list[Outbound]]:
-        """Read-after-write decisions (thresholds crossed): more writes and messages."""
+    async def after(self, events: Sequence[Any], store: OnlineStore, now: float) -> Decisions:
+        """Read-after-write decisions (thresholds crossed): claims with their effects."""
+        ...
+
+    def settle(self, message: Pending, now: float) -> list[Effect]:
+        """Writes made once `message` is delivered, with the removal of its record."""
         ...
 
 
@@ -44,6 +51,8 @@ class PlainContext:
     def writes(self, events: Sequence[Any], batch: WriteBatch) -> None:
         return None
 
-    async def after(self, events: Sequence[Any], store: OnlineStore,
-                    now: float) -> tuple[WriteBatch, list[Outbound]]:
-        return WriteBatch(), []
+    async def after(self, events: Sequence[Any], store: OnlineStore, now: float) -> Decisions:
+        return Decisions()
+
+    def settle(self, message: Pending, now: float) -> list[Effect]:
+        return []

@@ -23,11 +23,12 @@ from agents.context import Context
 from agents.deadletter import dead_letter
 from agents.lake.spool import LakeSpool
 from agents.metrics import WorkerMetrics
+from agents.outbox import read_pending, until_available
 from agents.trending.logic import interactions, trending_writes
 from contracts import EventError, parse_event
 from features import kpis as k
 from features.buckets import minute_of
-from features.online import OnlineStore, StoreUnavailable, WriteBatch
+from features.online import OnlineStore, StoreUnavailable, Take, WriteBatch
 
 log = logging.getLogger(__name__)
 
@@ -106,17 +107,27 @@ class Pipeline:
             fresh.observe(max(0.0, done - msg.timestamp / 1000))
 
     async def _after(self, valid: list[Any], now: float) -> list[Awaitable[Any]]:
-        try:
-            extra, outbound = await self.context.after(valid, self.store, now)
-        except StoreUnavailable as exc:
-            log.warning("agent %s: skipped threshold checks, store unavailable: %s",
-                        self.context.name, exc)
+        """Claims with their effects and pending messages (one atomic write each), then every
+        pending message of the batch's entities sent and, once the broker has it, settled
+        (agents.outbox). Store outages block here: the batch is not committed before."""
+        ctx, store, metrics = self.context, self.store, self.metrics
+        decided = await until_available(lambda: ctx.after(valid, store, now),
+                                        metrics.store_retries.inc)
+        await apply_with_retry(store, decided.writes, metrics)
+        if not decided.outboxes:
             return []
-        await apply_with_retry(self.store, extra, self.metrics)
+        found = await until_available(lambda: read_pending(store, decided.outboxes),
+                                      metrics.store_retries.inc)
         futs = []
-        for o in outbound:
-            futs.append(await self.topics[o.topic].send(key=o.key, value=o.value))
-            self.metrics.outbound.labels(o.topic).inc()
+        for p in found:
+            futs.append(await self.topics[p.topic].send(key=p.key, value=p.value))
+            metrics.outbound.labels(p.topic).inc()
+        for fut in futs:
+            await fut  # delivered: only now may the records go
+        settled = WriteBatch()
+        for p in found:
+            settled.add(Take(key=p.outbox, field=p.id, writes=ctx.settle(p, now)))
+        await apply_with_retry(store, settled, metrics)
         return futs
 
     async def _dead(self, msg: Any, error: str, field: str) -> Awaitable[Any]:

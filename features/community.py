@@ -1,25 +1,33 @@
 """Community features: hot posts and the moderation queue.
 
+Keys (ids escaped in braces, `features.keys`):
 - `hot:posts:<epoch>` scored set: votes with forward time decay (as trending), post → score.
-- `post:<post_id>` hash: `community_id`, `author`, `created_at` (who owns what, for counters).
-- `reports:<target_id>` hash: reporter user → time (distinct reporters, exact).
-- `postrate:<user_id>:<minute>` hash: post ids a user created in that minute.
-- `moderation:queue` scored set: flagged content → time of the flag.
-- `moderation:flag:<target_id>` hash: reason, detail, user, score.
+- `post:{<post_id>}` hash: `community_id`, `author`, `created_at` (who owns what, for counters).
+- `reports:{<target_id>}` hash: reporter user → time (distinct reporters, exact).
+- `postrate:{<user_id>}:<minute>` hash: post ids a user created in that minute.
+- `moderation:queue` scored set: flagged content → time of the flag (the newest kept).
+- `moderation:flag:{<target>}` hash: reason, detail, time.
+- `outbox:flags:{<target>}` hash: flag messages written with their claim and not yet
+  delivered to `moderation.flags` (agents.outbox).
+- claims `once:flag:{<target>}:<signal>`: one flag per target and signal within a week.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from features.keys import tag
 from features.online import OnlineStore
 from features.trending import decay_factor, epoch_of
 
 MODERATION_QUEUE_KEY = "moderation:queue"
+QUEUE_CAP = 10_000  # flags waiting for a moderator; older ones drop off the queue
 POST_TTL_S = 30 * 86_400.0
 REPORTS_TTL_S = 7 * 86_400.0
 POSTRATE_TTL_S = 600.0
 HOT_TTL_S = 2 * 86_400.0 + 3600.0
+FLAG_TTL_S = 30 * 86_400.0
+CLAIM_TTL_S = 7 * 86_400.0
 
 
 def hot_key(epoch: int) -> str:
@@ -27,19 +35,28 @@ def hot_key(epoch: int) -> str:
 
 
 def post_key(post_id: str) -> str:
-    return f"post:{post_id}"
+    return "post:" + tag(post_id)
 
 
 def reports_key(target_id: str) -> str:
-    return f"reports:{target_id}"
+    return "reports:" + tag(target_id)
 
 
 def postrate_key(user_id: str, minute: int) -> str:
-    return f"postrate:{user_id}:{minute}"
+    return f"postrate:{tag(user_id)}:{minute}"
 
 
 def flag_key(target_id: str) -> str:
-    return f"moderation:flag:{target_id}"
+    return "moderation:flag:" + tag(target_id)
+
+
+def flag_outbox_key(target_id: str) -> str:
+    return "outbox:flags:" + tag(target_id)
+
+
+def flag_claim(target_id: str, signal: str) -> str:
+    """The `Once` token of a flag of `target_id` for one signal (`text`, `reports`, `rate:<m>`)."""
+    return f"flag:{tag(target_id)}:{signal}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

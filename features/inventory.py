@@ -1,12 +1,16 @@
 """Live inventory: on-hand per product, sales velocity and low-stock alerts.
 
-- `inv:<product_id>` hash: `on_hand` (sum of `inventory_adjusted` deltas, once per event id),
-  `sold` (units ordered, once per event id), `low` (1 while an alert is open), `gen` (alerts
-  cleared so far: the alert token of the next crossing), optional `threshold` override.
-- `inv:sold:<product_id>:<day>` hash, field `units`: units ordered that day (velocity).
-- `alerts:lowstock` scored set: open alerts, product → time of the alert.
-- `alerts:lowstock:<product_id>` hash: the alert's on_hand, threshold and time.
-- `alerts:lowstock:ack` scored set: alerts acknowledged by ops, product → time.
+Keys (ids escaped in braces, `features.keys`; every key of a product shares its hash tag):
+- `inv:{<product_id>}` hash: `on_hand` (sum of `inventory_adjusted` deltas, once per event
+  id), `sold` (units ordered, once per event id), `low` (1 while an alert is open), `gen`
+  (alerts cleared so far: the claim of the next crossing), optional `threshold` override.
+- `inv:sold:{<product_id>}:<day>` hash, field `units`: units ordered that day (velocity).
+- `alerts:lowstock` scored set: open alerts, product → time of the alert (capped).
+- `alerts:lowstock:{<product_id>}` hash: the open alert's on_hand, threshold and time.
+- `alerts:lowstock:ack` scored set: alerts acknowledged by ops, product → time (capped).
+- `outbox:lowstock:{<product_id>}` hash: alert messages written with their claim and not yet
+  delivered to `alerts.inventory` (agents.outbox).
+- claims `once:lowstock:{<product_id>}:<gen>` (open) and `once:lowstock:clear:{…}:<gen>`.
 """
 
 from __future__ import annotations
@@ -15,23 +19,40 @@ import math
 from dataclasses import dataclass
 
 from features.buckets import DAY_S
-from features.online import Delete, IncrScores, OnlineStore, Remove, WriteBatch
+from features.keys import tag
+from features.online import OnlineStore, SetScores, WriteBatch
 
 LOW_STOCK_KEY = "alerts:lowstock"
 LOW_STOCK_ACK_KEY = "alerts:lowstock:ack"
 SOLD_TTL_S = 3 * DAY_S
+# Open and acknowledged alerts kept in the indexes: a screenful many times over.
+INDEX_CAP = 10_000
+CLAIM_TTL_S = 30 * DAY_S  # a crossing alerts once within this, and its message is retried
 
 
 def inventory_key(product_id: str) -> str:
-    return f"inv:{product_id}"
+    return "inv:" + tag(product_id)
 
 
 def sold_key(product_id: str, day: int) -> str:
-    return f"inv:sold:{product_id}:{day}"
+    return f"inv:sold:{tag(product_id)}:{day}"
 
 
 def alert_key(product_id: str) -> str:
-    return f"alerts:lowstock:{product_id}"
+    return "alerts:lowstock:" + tag(product_id)
+
+
+def lowstock_outbox_key(product_id: str) -> str:
+    return "outbox:lowstock:" + tag(product_id)
+
+
+def alert_claim(product_id: str, generation: int) -> str:
+    """The `Once` token of the alert of a product's `generation`-th crossing."""
+    return f"lowstock:{tag(product_id)}:{generation}"
+
+
+def clear_claim(product_id: str, generation: int) -> str:
+    return f"lowstock:clear:{tag(product_id)}:{generation}"
 
 
 def velocity_per_day(today_units: float, yesterday_units: float, now: float) -> float:
@@ -78,11 +99,5 @@ async def low_stock_alerts(store: OnlineStore, k: int = 50) -> list[LowStockAler
 async def acknowledge_low_stock(store: OnlineStore, product_id: str, now: float) -> None:
     """Ops saw the alert; it stays open until a restock clears it."""
     batch = WriteBatch()
-    batch.add(IncrScores(key=LOW_STOCK_ACK_KEY, deltas={product_id: now}))
+    batch.add(SetScores(key=LOW_STOCK_ACK_KEY, scores={product_id: now}, keep=INDEX_CAP))
     await store.apply(batch)
-
-
-def clear_alert_writes(product_id: str) -> list[Remove | Delete]:
-    return [Remove(key=LOW_STOCK_KEY, members=[product_id]),
-            Remove(key=LOW_STOCK_ACK_KEY, members=[product_id]),
-            Delete(key=alert_key(product_id))]

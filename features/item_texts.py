@@ -1,6 +1,6 @@
 """The words of an item, so that an item no model has seen yet still has content neighbours.
 
-- `text:<item_id>`: a hash with `text` (title, body or description, tags, category: the same
+- `text:{<item_id>}`: a hash with `text` (title, body or description, tags, category: the same
   words a content model is trained on, see `models.item_metadata`) and `category`, written by
   the stream for every post and episode published. Products' words live in the core's
   catalogue, which serving reads directly.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from features.keys import tag
 from features.online import OnlineStore, SetFields
 
 # Needed only until the next training has seen the item; 30 days covers a missed week.
@@ -18,7 +19,7 @@ MAX_CHARS = 1_000  # the head of a long body says what it is about; Redis keeps 
 
 
 def text_key(item_id: str) -> str:
-    return f"text:{item_id}"
+    return "text:" + tag(item_id)
 
 
 def item_words(*parts: str, tags: Sequence[str] = ()) -> str:

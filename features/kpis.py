@@ -5,7 +5,12 @@
 - `stats:total`: the same fields since the store was created (for reconciliation).
 - `active:10s:<slot>`, `active:1m:<minute>`: distinct users (HyperLogLog on Redis, ±0.81%).
 - `funnel:<step>:<minute>`: distinct sessions that reached a funnel step in that minute.
-- `community:m:<minute>`: per-community counters, fields `<community_id>|<metric>`.
+- `community:m:<minute>`: per-community counters, fields `<community_id>|<metric>` (the id
+  escaped, `features.keys.field`).
+
+Recommendation counters (`rec|<metric>|<model>|<variant>`) live in the minute hashes only,
+never in `stats:total`, and only for bounded model and variant labels
+(`features.recommendations`).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from features.buckets import HOUR_S
+from features.keys import field
 
 if TYPE_CHECKING:
     from features.online import OnlineStore
@@ -61,9 +67,16 @@ def events_field(domain: str) -> str:
     return f"events|{domain}"
 
 
+REC_PREFIX = "rec|"
+
+
 def rec_field(metric: str, model: str, variant: str) -> str:
-    """`served`, `impressions` or `clicks` of one model and variant."""
+    """`served`, `impressions` or `clicks` of one (bounded) model and variant label."""
     return f"rec|{metric}|{model}|{variant}"
+
+
+def community_field(community_id: str, metric: str) -> str:
+    return field(community_id, metric)
 
 
 def stats_key(minute: int) -> str:

@@ -1,18 +1,28 @@
-"""Podcast features: per-show plays, listen-through and subscribers.
+"""Podcast features: per-show plays, listen-through and subscribers; episodes published.
 
-- `show:<show_id>` hash: `plays`, `completions`, `listen_fraction` (sum of the share of the
-  episode reached per play), `subscribers` (subscribes minus unsubscribes, once per event id).
+- `show:{<show_id>}` hash: `plays`, `completions`, `listen_fraction` (sum of the share of the
+  episode reached per play), `subscribers` (subscribes minus unsubscribes, once per event id);
+  it expires 400 days after the show's last play or subscription.
+- `episode:{<episode_id>}` hash: `show_id`, `title`, `duration_s`, `published_at`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from features.keys import tag
 from features.online import OnlineStore
+
+SHOW_TTL_S = 400 * 86_400.0
+EPISODE_TTL_S = 365 * 86_400.0
 
 
 def show_key(show_id: str) -> str:
-    return f"show:{show_id}"
+    return "show:" + tag(show_id)
+
+
+def episode_key(episode_id: str) -> str:
+    return "episode:" + tag(episode_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,6 +5,9 @@ Counts live in 1-minute tumbling buckets; the trending score uses forward decay
 ref is the start of an epoch. Ordering is then time-invariant, and a reader divides by
 2**((now - ref) / half_life). Writers add each event to its epoch and the next, so a new
 epoch starts with history and scores never overflow (an epoch spans 96 half-lives at most).
+An event's decay time is clamped to the writer's clock (`decay_time`): one event dated ahead
+would otherwise weigh 2**(ahead / half_life) events of now (12 h ahead: 4,096 with a 1 h
+half-life, 2**48 across an epoch) and pin its item at the top.
 """
 
 from __future__ import annotations
@@ -41,6 +44,11 @@ def trending_key(domain: str, epoch: int) -> str:
 
 def epoch_of(ts: float) -> int:
     return int(ts // EPOCH_S)
+
+
+def decay_time(ts: float, now: float) -> float:
+    """The time an event decays from: its own, but never later than the writer's clock."""
+    return ts if ts <= now else now
 
 
 def decay_factor(ts: float, epoch: int, half_life_s: float) -> float:

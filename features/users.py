@@ -1,9 +1,11 @@
-"""Per-user features: recent interactions per domain and the live session.
+"""Per-user features: recent interactions per domain, the live session, the profile.
 
-- `recent:<domain>:<user_id>`: the last 50 interactions, newest first, JSON
+Keys (ids escaped in braces, `features.keys`: a user's keys share one hash tag):
+- `recent:<domain>:{<user_id>}`: the last 50 interactions, newest first, JSON
   `{"item_id", "event_type", "ts", "weight"}`.
-- `session:<user_id>`: the current session as a hash; it expires 30 minutes after the
+- `session:{<user_id>}`: the current session as a hash; it expires 30 minutes after the
   user's last event, which is when the session ends.
+- `user:{<user_id>}`: registration facts (`registered_at`, `country`, `channel`).
 """
 
 from __future__ import annotations
@@ -13,19 +15,25 @@ from dataclasses import dataclass
 
 import orjson
 
+from features.keys import tag
 from features.online import OnlineStore
 
 RECENT_MAX = 50
 RECENT_TTL_S = 30 * 86_400.0
 SESSION_IDLE_S = 30 * 60.0
+PROFILE_TTL_S = 400 * 86_400.0
 
 
 def recent_key(domain: str, user_id: str) -> str:
-    return f"recent:{domain}:{user_id}"
+    return f"recent:{domain}:{tag(user_id)}"
 
 
 def session_key(user_id: str) -> str:
-    return f"session:{user_id}"
+    return "session:" + tag(user_id)
+
+
+def profile_key(user_id: str) -> str:
+    return "user:" + tag(user_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,4 +1,8 @@
-"""The community context: activity per community, hot posts, moderation flags."""
+"""The community context: activity per community, hot posts, moderation flags.
+
+A flag is claimed once per target and signal (`once:flag:{<target>}:<signal>`), atomically
+with its details and its pending message (agents.outbox).
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,34 @@ import orjson
 
 from agents.community.logic import community_writes, posts_to_resolve, texts
 from agents.community.moderation import TextScorer
-from agents.context import Outbound, PlainContext
+from agents.context import Decisions, PlainContext
+from agents.outbox import Pending, pending_record
 from contracts.topics import Topic
 from features import kpis as k
 from features.buckets import minute_of
-from features.community import MODERATION_QUEUE_KEY, flag_key, post_key, postrate_key, reports_key
-from features.online import IncrFields, IncrScores, OnlineStore, SetFields, WriteBatch
+from features.community import (
+    CLAIM_TTL_S,
+    FLAG_TTL_S,
+    MODERATION_QUEUE_KEY,
+    QUEUE_CAP,
+    flag_claim,
+    flag_key,
+    flag_outbox_key,
+    post_key,
+    postrate_key,
+    reports_key,
+)
+from features.online import (
+    Effect,
+    IncrFields,
+    Once,
+    OnlineStore,
+    SetFields,
+    SetScores,
+    WriteBatch,
+)
 
 CACHE_MAX = 100_000
-CLAIM_TTL_S = 7 * 86_400.0
 
 
 class CommunityContext(PlainContext):
@@ -52,13 +75,13 @@ class CommunityContext(PlainContext):
     def writes(self, events: Sequence[Any], batch: WriteBatch) -> None:
         community_writes(events, posts=self.posts, batch=batch, half_life_s=self.half_life_s)
 
-    async def after(self, events: Sequence[Any], store: OnlineStore,
-                    now: float) -> tuple[WriteBatch, list[Outbound]]:
-        candidates: list[tuple[str, str, str, str]] = []  # token, target, reason, detail
+    async def after(self, events: Sequence[Any], store: OnlineStore, now: float) -> Decisions:
+        # signal, flag id (stable: what consumers deduplicate by), target, reason, detail
+        candidates: list[tuple[str, str, str, str, str]] = []
         for target, user, text in texts(events):
             score = self.scorer(text)
             if score >= self.text_threshold:
-                candidates.append((f"text:{target}", target, "text_score",
+                candidates.append(("text", f"text:{target}", target, "text_score",
                                    f"score {score:.2f} by user {user}"))
         reported = sorted({ev.target_id for ev in events if ev.event_type == "content_reported"})
         posters = sorted({(ev.user_id, minute_of(ev.occurred_at.timestamp())) for ev in events
@@ -67,25 +90,32 @@ class CommunityContext(PlainContext):
                                     + [postrate_key(u, m) for u, m in posters])
         for target, row in zip(reported, rows, strict=False):
             if len(row) >= self.reporters:
-                candidates.append((f"reports:{target}", target, "reported",
+                candidates.append(("reports", f"reports:{target}", target, "reported",
                                    f"reported by {len(row)} distinct users"))
         for (user, minute), row in zip(posters, rows[len(reported):], strict=True):
             if len(row) > self.posts_per_minute:
-                candidates.append((f"rate:{user}:{minute}", f"user:{user}", "post_rate",
-                                   f"{len(row)} posts in one minute"))
-        batch, out = WriteBatch(), []
-        for token, target, reason, detail in candidates:
-            if not await store.claim(f"flag:{token}", CLAIM_TTL_S):
-                continue
-            batch.add(IncrScores(key=MODERATION_QUEUE_KEY, deltas={target: now}))
-            batch.add(SetFields(key=flag_key(target), values={"reason": reason, "detail": detail,
-                                                              "at": now}))
-            batch.add(IncrFields(key=k.stats_key(minute_of(now)), deltas={k.FLAGS: 1},
-                                 ttl_s=k.STATS_TTL_S))
-            out.append(Outbound(Topic.moderation_flags, target.encode(), orjson.dumps(
-                {"flag_id": token, "target_id": target, "reason": reason, "detail": detail,
-                 "at": now})))
-        return batch, out
+                candidates.append((f"rate:{minute}", f"rate:{user}:{minute}", f"user:{user}",
+                                   "post_rate", f"{len(row)} posts in one minute"))
+        # A redelivered batch finds the same candidates: their outboxes hold what a crash left.
+        decided = Decisions(outboxes=sorted({flag_outbox_key(c[2]) for c in candidates}))
+        for signal, flag_id, target, reason, detail in candidates:
+            message = orjson.dumps({"flag_id": flag_id, "target_id": target, "reason": reason,
+                                    "detail": detail, "at": now})
+            decided.writes.add(Once(token=flag_claim(target, signal), ttl_s=CLAIM_TTL_S, writes=[
+                SetFields(key=flag_key(target), ttl_s=FLAG_TTL_S,
+                          values={"reason": reason, "detail": detail, "at": now}),
+                pending_record(outbox=flag_outbox_key(target), id=signal,
+                               topic=Topic.moderation_flags, key=target.encode(),
+                               value=message)]))
+        return decided
+
+    def settle(self, message: Pending, now: float) -> list[Effect]:
+        """Delivered: the flag joins the moderators' queue, counted once."""
+        body = orjson.loads(message.value)
+        return [SetScores(key=MODERATION_QUEUE_KEY, scores={body["target_id"]: body["at"]},
+                          keep=QUEUE_CAP),
+                IncrFields(key=k.stats_key(minute_of(body["at"])), deltas={k.FLAGS: 1},
+                           ttl_s=k.STATS_TTL_S)]
 
     @property
     def cache_size(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,7 +22,7 @@ from features.community import (
 )
 from features.item_texts import item_words, text_write
 from features.online import IncrFields, IncrScores, SetFields, WriteBatch
-from features.trending import decay_factor, epoch_of
+from features.trending import decay_factor, decay_time, epoch_of
 
 FIELD = {"post_created": k.POSTS, "comment_created": k.COMMENTS, "vote_cast": k.VOTES,
          "content_reported": k.REPORTS, "community_joined": k.JOINS}
@@ -39,7 +40,9 @@ def community_of(ev: Any, posts: Mapping[str, str]) -> str | None:
 
 
 def community_writes(events: Sequence[Any], *, posts: Mapping[str, str], batch: WriteBatch,
-                     half_life_s: float) -> None:
+                     half_life_s: float, now: float | None = None) -> None:
+    """`now` (the worker's clock) bounds the decay time of votes, as in trending."""
+    now = time.time() if now is None else now
     counts: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     per_community: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     hot: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -49,7 +52,7 @@ def community_writes(events: Sequence[Any], *, posts: Mapping[str, str], batch: 
         field = FIELD[ev.event_type]
         counts[minute][field] += 1
         if (community := community_of(ev, posts)) is not None:
-            per_community[minute][f"{community}|{field}"] += 1
+            per_community[minute][k.community_field(community, field)] += 1
         t = ev.event_type
         if t == "post_created":
             batch.add(SetFields(key=post_key(ev.post_id), ttl_s=POST_TTL_S, values={
@@ -61,9 +64,10 @@ def community_writes(events: Sequence[Any], *, posts: Mapping[str, str], batch: 
                 batch.add(SetFields(key=postrate_key(ev.user_id, minute), values={ev.post_id: ts},
                                     ttl_s=POSTRATE_TTL_S))
         elif t == "vote_cast" and ev.target_type == "post":
-            epoch = epoch_of(ts)
+            at = decay_time(ts, now)
+            epoch = epoch_of(at)
             for e in (epoch, epoch + 1):
-                hot[e][ev.target_id] += ev.value * decay_factor(ts, e, half_life_s)
+                hot[e][ev.target_id] += ev.value * decay_factor(at, e, half_life_s)
         elif t == "content_reported":
             reporter = ev.user_id or f"anonymous:{ev.event_id}"
             batch.add(SetFields(key=reports_key(ev.target_id), values={reporter: ts},

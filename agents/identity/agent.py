@@ -11,6 +11,7 @@ from agents.context import PlainContext
 from features import kpis as k
 from features.buckets import minute_of
 from features.online import SetMissing, WriteBatch
+from features.users import PROFILE_TTL_S, profile_key
 
 
 def identity_writes(events: Sequence[Any], batch: WriteBatch) -> None:
@@ -20,7 +21,7 @@ def identity_writes(events: Sequence[Any], batch: WriteBatch) -> None:
         if ev.event_type == "user_registered":
             counts[minute_of(ts)][k.REGISTRATIONS] += 1
             if ev.user_id:
-                batch.add(SetMissing(key=f"user:{ev.user_id}", values={
+                batch.add(SetMissing(key=profile_key(ev.user_id), ttl_s=PROFILE_TTL_S, values={
                     "registered_at": ts, "country": ev.country, "channel": ev.channel}))
         else:
             counts[minute_of(ts)][k.PROFILE_UPDATES] += 1

@@ -11,9 +11,7 @@ from features import kpis as k
 from features.buckets import minute_of
 from features.item_texts import item_words, text_write
 from features.online import IncrFields, Once, SetFields, WriteBatch
-from features.podcasts import show_key
-
-EPISODE_TTL_S = 365 * 86_400.0
+from features.podcasts import EPISODE_TTL_S, SHOW_TTL_S, episode_key, show_key
 
 
 def podcast_writes(events: Sequence[Any], *, batch: WriteBatch, once_ttl_s: float) -> None:
@@ -33,10 +31,11 @@ def podcast_writes(events: Sequence[Any], *, batch: WriteBatch, once_ttl_s: floa
             sub = t == "show_subscribed"
             counts[minute][k.SUBSCRIPTIONS if sub else k.UNSUBSCRIPTIONS] += 1
             batch.add(Once(token=str(ev.event_id), ttl_s=once_ttl_s, writes=[IncrFields(
-                key=show_key(ev.show_id), deltas={"subscribers": 1 if sub else -1})]))
+                key=show_key(ev.show_id), deltas={"subscribers": 1 if sub else -1},
+                ttl_s=SHOW_TTL_S)]))
         elif t == "episode_published":
             counts[minute][k.EPISODES] += 1
-            batch.add(SetFields(key=f"episode:{ev.episode_id}", ttl_s=EPISODE_TTL_S, values={
+            batch.add(SetFields(key=episode_key(ev.episode_id), ttl_s=EPISODE_TTL_S, values={
                 "show_id": ev.show_id, "title": ev.title, "duration_s": ev.duration_s,
                 "published_at": ev.occurred_at.timestamp()}))
             batch.add(text_write(f"episode:{ev.episode_id}", category=ev.show_id,
@@ -44,4 +43,4 @@ def podcast_writes(events: Sequence[Any], *, batch: WriteBatch, once_ttl_s: floa
                                                  tags=ev.tags)))
     counter_writes(counts, batch)
     for show, fields in shows.items():
-        batch.add(IncrFields(key=show_key(show), deltas=dict(fields)))
+        batch.add(IncrFields(key=show_key(show), deltas=dict(fields), ttl_s=SHOW_TTL_S))

@@ -8,6 +8,7 @@ layout and the decay are declared in `features.trending`.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from features.trending import (
     MINUTE_S,
     TRENDING_TTL_S,
     decay_factor,
+    decay_time,
     epoch_of,
     hop_key,
     minute_key,
@@ -65,18 +67,24 @@ def interactions(events: Iterable[object]) -> list[Interaction]:
     return out
 
 
-def trending_writes(batch: Iterable[Interaction], *, half_life_s: float) -> WriteBatch:
-    """Aggregate a batch in memory first: one increment per (key, item), not per event."""
+def trending_writes(batch: Iterable[Interaction], *, half_life_s: float,
+                    now: float | None = None) -> WriteBatch:
+    """Aggregate a batch in memory first: one increment per (key, item), not per event.
+
+    `now` (the worker's clock, by default the wall clock) bounds each event's decay time, so
+    no event outweighs one happening now, whatever time it claims."""
+    now = time.time() if now is None else now
     counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     scores: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     hops: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for it in batch:
         counts[minute_key(it.domain, int(it.ts // MINUTE_S))][it.item_id] += 1.0
         hops[hop_key(it.domain, int(it.ts // HOP_S))][it.item_id] += 1.0
-        epoch = epoch_of(it.ts)
+        ts = decay_time(it.ts, now)
+        epoch = epoch_of(ts)
         for e in (epoch, epoch + 1):
             scores[trending_key(it.domain, e)][it.item_id] += it.weight * decay_factor(
-                it.ts, e, half_life_s)
+                ts, e, half_life_s)
     out = WriteBatch()
     for key, deltas in counts.items():
         out.add(IncrScores(key=key, deltas=dict(deltas), ttl_s=COUNTS_TTL_S))

@@ -3,6 +3,7 @@
 from features.online.store import (
     AddDistinct,
     Delete,
+    Effect,
     Exact,
     IncrFields,
     IncrScores,
@@ -12,7 +13,9 @@ from features.online.store import (
     Remove,
     SetFields,
     SetMissing,
+    SetScores,
     StoreUnavailable,
+    Take,
     Write,
     WriteBatch,
 )
@@ -33,6 +36,7 @@ def open_store(url: str) -> OnlineStore:
 __all__ = [
     "AddDistinct",
     "Delete",
+    "Effect",
     "Exact",
     "IncrFields",
     "IncrScores",
@@ -42,7 +46,9 @@ __all__ = [
     "Remove",
     "SetFields",
     "SetMissing",
+    "SetScores",
     "StoreUnavailable",
+    "Take",
     "Write",
     "WriteBatch",
     "open_store",

@@ -23,10 +23,12 @@ from features.online.store import (
     Remove,
     SetFields,
     SetMissing,
+    SetScores,
+    Take,
     Write,
 )
 
-# ARGV[1]: key prefix; ARGV[2]: JSON list of ops [kind, key, ttl_ms, args].
+# ARGV[1]: key prefix; ARGV[2]: JSON list of ops [kind, key, ttl_ms, args(, extra)].
 APPLY_LUA = """
 local p = ARGV[1]
 local function num(v)
@@ -48,6 +50,9 @@ local function run(op)
     redis.call('LTRIM', key, 0, a[1] - 1)
   elseif kind == 'pf' then
     for i = 1, #a, 500 do redis.call('PFADD', key, unpack(a, i, math.min(i + 499, #a))) end
+  elseif kind == 'zs' then
+    for i = 1, #a, 2 do redis.call('ZADD', key, num(a[i + 1]), a[i]) end
+    if op[5] > 0 then redis.call('ZREMRANGEBYRANK', key, 0, -op[5] - 1) end
   elseif kind == 'zr' then
     for i = 1, #a do redis.call('ZREM', key, a[i]) end
   elseif kind == 'del' then
@@ -60,6 +65,10 @@ for _, op in ipairs(cjson.decode(ARGV[2])) do
   if op[1] == 'once' then
     if redis.call('SET', p .. 'once:' .. op[2], '1', 'NX', 'PX', op[3]) then
       applied = applied + 1
+      for _, inner in ipairs(op[4]) do run(inner) end
+    end
+  elseif op[1] == 'take' then
+    if redis.call('HDEL', p .. op[2], op[5]) == 1 then
       for _, inner in ipairs(op[4]) do run(inner) end
     end
   else
@@ -98,15 +107,22 @@ def encode(w: Write) -> list[Any]:
             return ["pf", w.key, _ms(w.ttl_s), list(w.members)]
         case Remove():
             return ["zr", w.key, 0, list(w.members)]
+        case SetScores():
+            return ["zs", w.key, 0, _flat(w.scores), w.keep or 0]
         case Delete():
             return ["del", w.key, 0, []]
         case Once():
             return ["once", w.token, _ms(w.ttl_s), [encode(x) for x in w.writes]]
+        case Take():
+            return ["take", w.key, 0, [encode(x) for x in w.writes], w.field]
     raise TypeError(f"unknown write {w!r}")
 
 
+_GUARDS = ("once", "take")
+
+
 def _size(op: list[Any]) -> int:
-    if op[0] == "once":
+    if op[0] in _GUARDS:
         return 1 + sum(_size(x) for x in op[3])
     return 1 + len(op[3])
 
@@ -117,7 +133,7 @@ def chunks(writes: Sequence[Write], max_ops: int) -> Iterator[bytes]:
     size = 0
     for w in writes:
         op = encode(w)
-        if not op[3] and op[0] != "del":
+        if not op[3] and op[0] not in ("del", "take"):
             continue
         current.append(op)
         size += _size(op)

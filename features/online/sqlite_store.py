@@ -23,7 +23,9 @@ from features.online.store import (
     Remove,
     SetFields,
     SetMissing,
+    SetScores,
     StoreUnavailable,
+    Take,
     Write,
     WriteBatch,
 )
@@ -85,6 +87,22 @@ class SqliteStore:
                     for inner in w.writes:
                         self._write(inner, now)
                 return
+            case Take():
+                if self._live(w.key) and db.execute(
+                        "DELETE FROM hash WHERE key = ? AND field = ?",
+                        (w.key, w.field)).rowcount == 1:
+                    for inner in w.writes:
+                        self._write(inner, now)
+                return
+            case SetScores():
+                self._revive(w.key, now)
+                db.executemany("INSERT OR REPLACE INTO zset VALUES (?, ?, ?)",
+                               [(w.key, m, s) for m, s in w.scores.items()])
+                if w.keep is not None:
+                    db.execute(
+                        "DELETE FROM zset WHERE key = ? AND member NOT IN (SELECT member FROM"
+                        " zset WHERE key = ? ORDER BY score DESC, member LIMIT ?)",
+                        (w.key, w.key, w.keep))
             case IncrScores():
                 self._revive(w.key, now)
                 db.executemany(

@@ -80,24 +80,52 @@ class Remove:
     members: Sequence[str]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetScores:
+    """Set members' scores of the scored set `key` (an index: product → time of its alert);
+    with `keep`, only the `keep` highest-scored members stay (a capped index)."""
+
+    key: str
+    scores: Mapping[str, float]
+    keep: int | None = None
+
+
 Exact = IncrScores | IncrFields | SetFields | SetMissing
+# What a `Once` or a `Take` may guard: every write but the guards themselves.
+Effect = (IncrScores | IncrFields | SetFields | SetMissing | SetScores | PushRecent | Delete
+          | AddDistinct | Remove)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Once:
-    """Apply `writes` only the first time `token` (an event id) is seen within `ttl_s`.
+    """Apply `writes` only the first time `token` (an event id, a claim) is seen within `ttl_s`.
 
     The token and the writes are applied atomically, so a redelivered event changes nothing:
-    this is what keeps orders, GMV and inventory exact under at-least-once delivery.
+    this is what keeps orders, GMV and inventory exact under at-least-once delivery, and what
+    makes a once-only claim (an alert, a flag) commit together with its effects. The token is
+    stored at `once:<token>`; a claim token carries its entity's hash tag (`features.keys`),
+    so the token and the entity's keys share a Redis Cluster slot.
     """
 
     token: str
-    writes: Sequence[Exact]
+    writes: Sequence[Effect]
     ttl_s: float
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Take:
+    """Remove `field` from the hash `key` and, only if it was there, apply `writes`, atomically.
+
+    Settles a pending record (a message written with its claim, removed once delivered): a
+    second `Take` of the same record changes nothing."""
+
+    key: str
+    field: str
+    writes: Sequence[Effect] = ()
+
+
 Write = (IncrScores | IncrFields | SetFields | PushRecent | Delete | SetMissing | AddDistinct
-         | Remove | Once)
+         | Remove | SetScores | Once | Take)
 
 
 @dataclass(slots=True)

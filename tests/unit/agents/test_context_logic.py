@@ -13,7 +13,10 @@ from agents.community.moderation import heuristic_scorer
 from agents.podcast.logic import podcast_writes
 from contracts import parse_event
 from features import kpis as k
+from features.item_texts import text_key
 from features.online import AddDistinct, IncrFields, Once, PushRecent, SetFields, WriteBatch
+from features.podcasts import show_key
+from features.users import recent_key
 
 NOW = datetime(2024, 5, 1, 12, 0, 30, tzinfo=UTC)
 
@@ -54,7 +57,7 @@ def test_activity_counts_users_sessions_and_recent_items() -> None:
     assert distinct[k.active_minute_key(minute)] == {"u1", "u2"}
     assert distinct[k.funnel_key("cart", minute)] == {"s1"}
     recent = [w for w in batch.writes if isinstance(w, PushRecent)]
-    assert {w.key for w in recent} == {"recent:commerce:u1", "recent:commerce:u2"}
+    assert {w.key for w in recent} == {recent_key("commerce", "u1"), recent_key("commerce", "u2")}
 
 
 def test_community_counts_per_community_through_known_posts() -> None:
@@ -73,7 +76,7 @@ def test_listen_through_counts_plays_past_ninety_percent() -> None:
                        duration_s=100),
                     ev("episode_played", episode_id="e1", show_id="s", position_s=10,
                        duration_s=100)], batch=batch, once_ttl_s=60)
-    show = next(w for w in batch.writes if isinstance(w, IncrFields) and w.key == "show:s")
+    show = next(w for w in batch.writes if isinstance(w, IncrFields) and w.key == show_key("s"))
     assert show.deltas[k.PLAYS] == 2 and show.deltas[k.COMPLETIONS] == 1
 
 
@@ -88,9 +91,9 @@ def test_published_posts_and_episodes_keep_their_words() -> None:
     texts = {w.key: dict(w.values) for w in batch.writes
              if isinstance(w, SetFields) and w.key.startswith("text:")}
     assert texts == {
-        "text:post:p1": {"text": "Blue Note pressings Which reissues? jazz vinyl",
+        text_key("post:p1"): {"text": "Blue Note pressings Which reissues? jazz vinyl",
                          "category": "jazz"},
-        "text:episode:e1": {"text": "Trail shoes Grip on wet rock runs", "category": "runs"}}
+        text_key("episode:e1"): {"text": "Trail shoes Grip on wet rock runs", "category": "runs"}}
 
 
 def test_heuristic_scorer_flags_spam_not_conversation() -> None:
