@@ -4,10 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# Debian packages some tests drive: Chromium (dashboard in a real browser), promtool (alert rules).
-SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/promtool
+# Debian packages some tests drive: Chromium (dashboard in a real browser), Prometheus and
+# promtool (alert rules, `agora stack`), HAProxy (`agora stack`).
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/promtool /usr/bin/prometheus /usr/sbin/haproxy
 
-.PHONY: system-deps install demo test lint typecheck check bench bench-simulator bench-stream bench-serving bench-models bench-core clean
+.PHONY: system-deps install demo stack test lint typecheck check bench bench-simulator bench-stream bench-serving bench-models bench-core clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,14 +23,18 @@ install: $(STAMP)
 system-deps:
 	@missing=""; for t in $(SYSTEM_TOOLS); do test -x $$t || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing chromium and prometheus (for$$missing)"; \
+	  echo "installing chromium, prometheus and haproxy (for$$missing)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends chromium prometheus >/dev/null; \
+	    --no-install-recommends chromium prometheus haproxy >/dev/null; \
 	  pkill -x prometheus || true; \
 	elif [ -n "$$missing" ]; then echo "missing$$missing: the tests that need them will skip"; fi
 
 demo: $(STAMP)
 	$(BIN)/agora demo
+
+# The production topology as processes: needs haproxy and prometheus (system-deps).
+stack: $(STAMP) system-deps
+	$(BIN)/agora stack
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q tests/unit tests/integration tests/e2e

@@ -72,6 +72,15 @@ def _demo(args: argparse.Namespace) -> int:
                     seed=args.seed, train_after_s=args.train_after)
 
 
+def _stack(args: argparse.Namespace) -> int:
+    from agora.stack import StackOptions, run_stack
+
+    return run_stack(StackOptions(workers=args.workers, apis=args.apis, lb_port=args.lb_port,
+                                  simulate_rate=args.rate, train_interval_s=args.train_every,
+                                  train_min_new_events=args.train_after_events,
+                                  keep=args.keep))
+
+
 def _relay(args: argparse.Namespace) -> int:
     from agora.settings import RelaySettings
     from core.entrypoints.relay import run_relay
@@ -192,6 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train-after", type=float, default=45.0,
                    help="seconds before the first model is trained from the lake")
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("stack", help="the production topology as local processes")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--apis", type=int, default=2, help="API replicas behind HAProxy")
+    p.add_argument("--lb-port", type=int, default=0, help="HAProxy's port (default: free)")
+    p.add_argument("--rate", type=float, default=20.0, help="simulated events/s; 0: none")
+    p.add_argument("--train-every", type=float, default=300.0, help="trainer schedule, s")
+    p.add_argument("--train-after-events", type=int, default=2000,
+                   help="the trainer also retrains after this many new lake events")
+    p.add_argument("--keep", action="store_true", help="keep its databases and folder")
+    p.set_defaults(func=_stack)
 
     p = sub.add_parser("relay", help="publish the core's outbox to Kafka (and sweep orders)")
     p.set_defaults(func=_relay)

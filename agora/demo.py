@@ -1,4 +1,4 @@
-"""`agora demo`: broker, worker, API and simulator as child processes, stopped together.
+"""`agora demo`: broker, worker, API, relay and simulator as child processes, stopped together.
 
 Children die with the demo even on SIGKILL (PR_SET_PDEATHSIG), and on Ctrl-C or SIGTERM
 they are stopped in reverse order of start: traffic first, the broker last.
@@ -114,6 +114,9 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
         children.start("api", ["serve", "--port", str(api_port)], env)
         api = f"http://127.0.0.1:{api_port}"
         _wait_until(lambda: _http_ok(f"{api}/healthz"), 60, "api", children)
+        # after the API migrated the embedded database: orders placed through the API reach
+        # Kafka, the workers and the dashboard
+        children.start("relay", ["relay"], env)
         children.start("simulator", ["simulate", "--rate", str(rate), "--duration", "0",
                                      "--seed", str(seed), "--bad-rate", "0.002"], env)
         started = time.monotonic()

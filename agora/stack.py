@@ -1,0 +1,329 @@
+"""`agora stack`: the production topology of docker-compose.yml, as processes on this machine.
+
+The broker (or the Kafka in `AGORA_KAFKA_BOOTSTRAP`), two PostgreSQL databases made for this
+run on the server in `AGORA_STACK_POSTGRES_URL` (core and MLflow, dropped at the end; or the
+given `AGORA_DATABASE_URL` and `AGORA_STACK_MLFLOW_DATABASE_URL`), a Redis of its own (or
+`AGORA_REDIS_URL`), an `mlflow server`, N workers in one group, N API replicas behind HAProxy,
+the relay, the trainer and Prometheus scraping them all with deploy/prometheus/alerts.yml.
+Same commands and settings as compose; only the addresses differ. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agora.broker import free_port
+from agora.demo import Children, _die_with_parent, _http_ok
+from agora.stack_config import haproxy_config, prometheus_config
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTALL_HINT = ("{tool} is not installed: `make system-deps` (as root) or "
+                "`apt-get install haproxy prometheus` installs it")
+# the stopping order: traffic and consumers first, the stores and the broker last
+ESSENTIAL = ("broker", "redis", "mlflow", "haproxy", "prometheus")
+
+
+@dataclass(kw_only=True)
+class StackOptions:
+    workers: int = 2
+    apis: int = 2
+    lb_port: int = 0  # 0: a free port
+    simulate_rate: float = 20.0
+    train_interval_s: float = 300.0
+    train_min_new_events: int = 2000
+    keep: bool = False  # keep the databases and the run folder
+
+
+@dataclass(kw_only=True)
+class Stack:
+    options: StackOptions
+    run_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    children: Children = field(default_factory=Children)
+    folder: Path = field(init=False)
+    env: dict[str, str] = field(init=False)
+    addresses: dict[str, str] = field(default_factory=dict)
+    scrape: dict[str, list[str]] = field(default_factory=dict)
+    _made_databases: list[str] = field(default_factory=list)
+    _admin_url: str = ""
+
+    def __post_init__(self) -> None:
+        base = Path(os.environ.get("AGORA_DATA_DIR", "var")).resolve()
+        self.folder = base / f"stack-{self.run_id}"
+        (self.folder / "logs").mkdir(parents=True, exist_ok=True)
+
+    # -- processes -------------------------------------------------------------------------
+    def _log(self, name: str) -> int:
+        return os.open(self.folder / "logs" / f"{name}.log",
+                       os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def agora(self, name: str, args: list[str], env: dict[str, str] | None = None,
+              *, one_shot: bool = False) -> subprocess.Popen[bytes]:
+        return self.run(name, [sys.executable, "-m", "agora.cli", *args], env, one_shot=one_shot)
+
+    def run(self, name: str, argv: list[str], env: dict[str, str] | None = None,
+            *, one_shot: bool = False) -> subprocess.Popen[bytes]:
+        log = self._log(name)
+        try:
+            proc = subprocess.Popen(argv, env=env or self.env, stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=log, preexec_fn=_die_with_parent,
+                                    start_new_session=True, cwd=self.folder)
+        finally:
+            os.close(log)
+        self.children.procs.append((name, proc))
+        if one_shot:
+            self.children.one_shot.add(name)
+        return proc
+
+    def wait_http(self, url: str, what: str, timeout_s: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if _http_ok(url):
+                return
+            for name, proc in self.children.procs:
+                if name == what and proc.poll() is not None:
+                    raise RuntimeError(f"{what} exited during start-up; see "
+                                       f"{self.folder / 'logs' / what}.log")
+            time.sleep(0.3)
+        raise TimeoutError(f"{what} did not answer {url} within {timeout_s:.0f}s")
+
+    # -- parts -----------------------------------------------------------------------------
+    def start(self) -> None:
+        key = os.environ.get("AGORA_ADMIN_API_KEY") or f"stack-{secrets.token_urlsafe(24)}"
+        (self.folder / "ops_api_key").write_text(key)
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "AGORA_DATA_DIR": str(self.folder),
+                    "AGORA_LAKE_PATH": str(self.folder / "lake"), "AGORA_ADMIN_API_KEY": key,
+                    "AGORA_ANALYTICS_PUBLIC": "false", "AGORA_MODEL_POLL_S": "2",
+                    "AGORA_LAKE_FLUSH_S": os.environ.get("AGORA_LAKE_FLUSH_S", "10")}
+        self.addresses["admin key"] = key
+        self._broker()
+        self._redis()
+        core_url, mlflow_url = self._databases()
+        self.env["AGORA_DATABASE_URL"] = core_url
+        migrate = self.agora("migrate", ["db", "upgrade"], one_shot=True)
+        if migrate.wait(120) != 0:
+            raise RuntimeError(f"migrations failed; see {self.folder}/logs/migrate.log")
+        self._mlflow(mlflow_url)
+        self._workers_and_apis()
+        self._haproxy()
+        port = free_port()
+        self.agora("relay", ["relay"], {**self.env, "AGORA_RELAY_METRICS_PORT": str(port)})
+        self.scrape["agora-relay"] = [f"127.0.0.1:{port}"]
+        self._trainer()
+        self._prometheus()
+        if self.options.simulate_rate > 0:
+            self.agora("simulator", ["simulate", "--rate", str(self.options.simulate_rate),
+                                     "--duration", "0"])
+
+    def _broker(self) -> None:
+        outside = os.environ.get("AGORA_KAFKA_BOOTSTRAP")
+        if outside:
+            self.env["AGORA_KAFKA_BOOTSTRAP"] = self.addresses["broker"] = outside
+            return
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "agora.cli", "broker", "--port",
+                                 str(port)], env=self.env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, preexec_fn=_die_with_parent,
+                                start_new_session=True, cwd=self.folder)
+        self.children.procs.append(("broker", proc))
+        assert proc.stdout is not None
+        if not proc.stdout.readline().startswith(b"broker:"):
+            raise RuntimeError("the broker exited during start-up")
+        self.env["AGORA_KAFKA_BOOTSTRAP"] = self.addresses["broker"] = f"127.0.0.1:{port}"
+
+    def _redis(self) -> None:
+        outside = os.environ.get("AGORA_REDIS_URL")
+        if outside:
+            self.env["AGORA_REDIS_URL"] = self.addresses["redis"] = outside
+            return
+        server = shutil.which("redis-server")
+        if server is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server), "
+                               "or set AGORA_REDIS_URL")
+        port = free_port()
+        self.run("redis", [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                           "--appendonly", "no"])
+        url = f"redis://127.0.0.1:{port}/0"
+        import redis
+
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        self.env["AGORA_REDIS_URL"] = self.addresses["redis"] = url
+
+    def _databases(self) -> tuple[str, str]:
+        core = os.environ.get("AGORA_DATABASE_URL")
+        mlflow = os.environ.get("AGORA_STACK_MLFLOW_DATABASE_URL")
+        admin = os.environ.get("AGORA_STACK_POSTGRES_URL",
+                               "postgresql://postgres@127.0.0.1:5432/postgres")
+        self._admin_url = admin
+        base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        if not core:
+            core = f"{base}/{self._create_database(f'agora_core_{self.run_id}')}"
+        if not mlflow:
+            mlflow = f"{base}/{self._create_database(f'agora_mlflow_{self.run_id}')}"
+        self.addresses["postgres"] = f"{core.rsplit('@', 1)[-1]} (core), " \
+                                     f"{mlflow.rsplit('/', 1)[-1]} (mlflow)"
+        return core, mlflow
+
+    def _create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self._admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self._made_databases.append(name)
+        return name
+
+    def _mlflow(self, database_url: str) -> None:
+        port = free_port()
+        mlflow = Path(sys.executable).with_name("mlflow")
+        if not mlflow.exists():
+            raise RuntimeError("the MLflow server is not installed: pip install -e '.[stack]'")
+        self.run("mlflow", [str(mlflow), "server", "--host", "127.0.0.1", "--port", str(port),
+                            "--workers", "1", "--backend-store-uri", database_url,
+                            "--artifacts-destination", str(self.folder / "mlartifacts"),
+                            "--serve-artifacts"])
+        url = f"http://127.0.0.1:{port}"
+        self.wait_http(f"{url}/health", "mlflow", timeout_s=180)
+        self.env["AGORA_MLFLOW_TRACKING_URI"] = self.addresses["mlflow"] = url
+
+    def _workers_and_apis(self) -> None:
+        self.scrape["agora-worker"], self.scrape["agora-api"] = [], []
+        for i in range(1, self.options.workers + 1):
+            port = free_port()
+            self.agora(f"worker-{i}", ["worker", "--web-port", str(port)])
+            self.scrape["agora-worker"].append(f"127.0.0.1:{port}")
+        for i in range(1, self.options.apis + 1):
+            port = free_port()
+            self.agora(f"api-{i}", ["serve", "--port", str(port)])
+            self.scrape["agora-api"].append(f"127.0.0.1:{port}")
+            self.addresses[f"api-{i}"] = f"http://127.0.0.1:{port}"
+        for i, target in enumerate(self.scrape["agora-api"], start=1):
+            self.wait_http(f"http://{target}/healthz", f"api-{i}")
+        self.scrape["agora-analytics"] = list(self.scrape["agora-api"])
+
+    def _haproxy(self) -> None:
+        port = self.options.lb_port or free_port()
+        config = self.folder / "haproxy.cfg"
+        config.write_text(haproxy_config(port=port, apis=self.scrape["agora-api"]))
+        self.run("haproxy", [_tool("haproxy"), "-db", "-f", str(config)])
+        self.addresses["lb"] = f"http://127.0.0.1:{port}"
+        self.wait_http(f"{self.addresses['lb']}/healthz", "haproxy", timeout_s=20)
+
+    def _trainer(self) -> None:
+        port = free_port()
+        env = {**self.env, "AGORA_TRAINER_METRICS_PORT": str(port),
+               "AGORA_TRAINER_INTERVAL_S": str(self.options.train_interval_s),
+               "AGORA_TRAINER_MIN_NEW_EVENTS": str(self.options.train_min_new_events),
+               "AGORA_TRAINER_POLL_S": "2"}
+        health = health_datasets()
+        if health is not None and "AGORA_TRAINER_HEALTH_DATA" not in env:
+            env["AGORA_TRAINER_HEALTH_DATA"] = str(health)
+        self.addresses["health data"] = env.get(
+            "AGORA_TRAINER_HEALTH_DATA", "none found beside the project (set "
+            "AGORA_TRAINER_HEALTH_DATA): /v1/health/assessments answers 503")
+        self.agora("trainer", ["trainer"], env)
+        self.scrape["agora-trainer"] = [f"127.0.0.1:{port}"]
+
+    def _prometheus(self) -> None:
+        port = free_port()
+        shutil.copy(ROOT / "deploy" / "prometheus" / "alerts.yml", self.folder / "alerts.yml")
+        config = self.folder / "prometheus.yml"
+        config.write_text(prometheus_config(scrape=self.scrape, self_port=port,
+                                            key_file=self.folder / "ops_api_key"))
+        self.run("prometheus", [_tool("prometheus"), f"--config.file={config}",
+                                f"--storage.tsdb.path={self.folder / 'tsdb'}",
+                                f"--web.listen-address=127.0.0.1:{port}"])
+        self.addresses["prometheus"] = f"http://127.0.0.1:{port}"
+        self.wait_http(f"{self.addresses['prometheus']}/-/ready", "prometheus", timeout_s=60)
+
+    # -- life ------------------------------------------------------------------------------
+    def stop(self) -> None:
+        self.children.stop_all()
+        for _name, proc in self.children.procs:  # what a child left behind (server workers)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        if self.options.keep:
+            return
+        import psycopg
+
+        for name in self._made_databases:
+            with (contextlib.suppress(psycopg.Error),
+                  psycopg.connect(self._admin_url, autocommit=True) as conn):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def health_datasets() -> Path | None:
+    """The datasets beside the project (../shared/datasets, or AGORA_DATASETS) if present."""
+    for candidate in (os.environ.get("AGORA_DATASETS"), ROOT.parent / "shared" / "datasets",
+                      ROOT.parent / "datasets"):
+        if candidate and (Path(candidate) / "pima-diabetes").exists():
+            return Path(candidate).resolve()
+    return None
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(INSTALL_HINT.format(tool=name))
+    return found
+
+
+def missing_tools() -> list[str]:
+    return [t for t in ("haproxy", "prometheus") if shutil.which(t) is None]
+
+
+def run_stack(options: StackOptions) -> int:
+    _die_with_parent()
+    if missing := missing_tools():
+        for tool in missing:
+            print(f"stack: {INSTALL_HINT.format(tool=tool)}", file=sys.stderr, flush=True)
+        return 2
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    stack = Stack(options=options)
+    reported: set[str] = set()
+    try:
+        stack.start()
+        for name, address in stack.addresses.items():
+            print(f"{name}: {address}", flush=True)
+        print(f"logs: {stack.folder / 'logs'}", flush=True)
+        print("stack: ready; Ctrl-C stops everything", flush=True)
+        while not stopping:
+            for name, proc in stack.children.procs:
+                if (name not in stack.children.one_shot and name not in reported
+                        and proc.poll() is not None):
+                    reported.add(name)  # replicas may die (and be killed): the rest serve on
+                    print(f"stack: {name} exited with {proc.returncode}", file=sys.stderr,
+                          flush=True)
+                    if name in ESSENTIAL:
+                        stopping = True
+            time.sleep(0.2)
+        return 1 if reported & set(ESSENTIAL) else 0
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"stack: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        stack.stop()
+        print("stack: stopped", flush=True)
