@@ -309,6 +309,9 @@ def run_stack(options: StackOptions) -> int:
         for name, address in stack.addresses.items():
             print(f"{name}: {address}", flush=True)
         print(f"logs: {stack.folder / 'logs'}", flush=True)
+        # which process is which, for an operator (or a test) who stops one by hand
+        (stack.folder / "pids").write_text("".join(
+            f"{name} {proc.pid}\n" for name, proc in stack.children.procs))
         print("stack: ready; Ctrl-C stops everything", flush=True)
         while not stopping:
             for name, proc in stack.children.procs:

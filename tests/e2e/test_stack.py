@@ -1,0 +1,187 @@
+"""`agora stack` for real: PostgreSQL and Redis as they run here, HAProxy, Prometheus, an
+MLflow server, two workers, two API replicas, the relay and the trainer, all as processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import require_service
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+
+def _tools() -> None:
+    missing = [t for t in ("haproxy", "prometheus", "redis-server") if not shutil.which(t)]
+    if missing:
+        reason = f"{', '.join(missing)} not installed (make system-deps installs them)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must provide them")
+        pytest.skip(reason)
+
+
+def wait(check: Callable[[], Any], timeout_s: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout_s
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except (httpx.HTTPError, OSError, KeyError, ValueError) as exc:
+            last = exc
+        if last:
+            return last
+        time.sleep(0.5)
+    raise AssertionError(f"{what} within {timeout_s:.0f}s (last: {last!r})")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    _tools()
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"AGORA_KAFKA_BOOTSTRAP", "AGORA_REDIS_URL", "AGORA_DATABASE_URL",
+                        "AGORA_ADMIN_API_KEY", "AGORA_MLFLOW_TRACKING_URI"}}
+    env["AGORA_DATA_DIR"] = str(tmp_path_factory.mktemp("stack"))
+    env["AGORA_LAKE_FLUSH_S"] = "3"
+    proc = subprocess.Popen([sys.executable, "-m", "agora.cli", "stack", "--rate", "60",
+                             "--train-every", "3600", "--train-after-events", "100000000"],
+                            env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    lines: dict[str, str] = {}
+    for line in proc.stdout:
+        if line.startswith("stack: ready"):
+            break
+        name, _, value = line.strip().partition(": ")
+        lines[name] = value
+    else:
+        pytest.fail(f"agora stack exited with {proc.wait()} before it was ready: {lines}")
+    lines["folder"] = str(Path(lines["logs"]).parent)
+    try:
+        yield lines
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0 or True  # killed replicas are reported, not fatal
+        assert not Path(lines["folder"]).exists()  # nothing left behind
+        for name in ("lb", "prometheus", "mlflow"):
+            port = int(lines[name].rsplit(":", 1)[1])
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+
+
+def pids(stack: dict[str, str]) -> dict[str, int]:
+    text = (Path(stack["folder"]) / "pids").read_text()
+    return {name: int(pid) for name, pid in (line.split() for line in text.splitlines())}
+
+
+def test_the_stack_prints_every_address(stack: dict[str, str]) -> None:
+    for name in ("lb", "mlflow", "prometheus", "broker", "admin key", "health data"):
+        assert stack[name]
+    assert httpx.get(f"{stack['lb']}/healthz", timeout=5).status_code == 200
+
+
+def test_prometheus_scrapes_every_target_up(stack: dict[str, str]) -> None:
+    def all_up() -> list[dict[str, Any]] | None:
+        result = httpx.get(f"{stack['prometheus']}/api/v1/query", params={"query": "up"},
+                           timeout=5).json()["data"]["result"]
+        jobs = {r["metric"]["job"] for r in result}
+        expected = {"agora-api", "agora-analytics", "agora-worker", "agora-relay",
+                    "agora-trainer", "prometheus"}
+        ok = jobs >= expected and all(r["value"][1] == "1" for r in result)
+        return result if ok else None
+
+    result = wait(all_up, 60, "every Prometheus target up")
+    assert len([r for r in result if r["metric"]["job"] == "agora-worker"]) == 2
+    rules = httpx.get(f"{stack['prometheus']}/api/v1/rules", timeout=5).json()
+    assert sum(len(g["rules"]) for g in rules["data"]["groups"]) >= 7  # alerts.yml loaded
+
+
+def test_the_trainer_promotes_and_every_replica_serves_it(stack: dict[str, str]) -> None:
+    key = {"X-API-Key": stack["admin key"]}
+
+    def champion() -> str | None:
+        found = httpx.get(f"{stack['mlflow']}/api/2.0/mlflow/registered-models/alias",
+                          params={"name": "agora-recommender", "alias": "champion"}, timeout=5)
+        return found.json()["model_version"]["version"] if found.status_code == 200 else None
+
+    version = wait(champion, 150, "the trainer promoted a first model")
+    for name in ("api-1", "api-2"):
+        def serves(base: str = stack[name]) -> bool:
+            models = httpx.get(f"{base}/v1/models", headers=key, timeout=5).json()["models"]
+            return any(m["alias"] == "champion" and m["version"] == version for m in models)
+
+        wait(serves, 30, f"{name} serves champion version {version}")
+    recs = httpx.get(f"{stack['lb']}/v1/users/u1/recommendations", params={"k": 5},
+                     headers=key, timeout=5)
+    assert recs.status_code == 200 and recs.json()["items"]
+
+
+def test_a_replica_killed_under_traffic_fails_no_request(stack: dict[str, str]) -> None:
+    key = {"X-API-Key": stack["admin key"]}
+    codes: list[int] = []
+    stop = threading.Event()
+
+    def traffic() -> None:
+        with httpx.Client(base_url=stack["lb"], headers=key, timeout=10) as client:
+            while not stop.is_set():
+                try:
+                    codes.append(client.get("/v1/trending",
+                                            params={"domain": "commerce"}).status_code)
+                except httpx.HTTPError:
+                    codes.append(-1)
+
+    thread = threading.Thread(target=traffic)
+    thread.start()
+    try:
+        time.sleep(2)
+        os.kill(pids(stack)["api-1"], signal.SIGKILL)
+        time.sleep(4)
+    finally:
+        stop.set()
+        thread.join(30)
+    failed = [c for c in codes if c != 200]
+    print(f"replica kill: {len(failed)} failed of {len(codes)} requests through HAProxy")
+    assert len(codes) > 50 and not failed
+
+
+def test_an_order_through_the_lb_reaches_the_dashboard_with_a_worker_killed(
+        stack: dict[str, str]) -> None:
+    os.kill(pids(stack)["worker-1"], signal.SIGKILL)  # worker-2 takes its partitions
+    key = {"X-API-Key": stack["admin key"]}
+    lb = stack["lb"]
+    product = {"sku": "stack-hot", "title": "Stack item", "category": "drops",
+               "price": {"amount": "10.00", "currency": "USD"}}
+    assert httpx.post(f"{lb}/v1/catalog/products", json=product, headers=key,
+                      timeout=10).status_code == 201
+    assert httpx.post(f"{lb}/v1/inventory/stack-hot/restock", json={"quantity": 5},
+                      headers=key, timeout=10).status_code == 200
+    before = _pending_published(stack)
+    order = httpx.post(f"{lb}/v1/orders", headers=key, timeout=10, json={
+        "user_id": "stack-buyer", "currency": "USD",
+        "lines": [{"product_id": "stack-hot", "quantity": 2}]})
+    assert order.status_code == 201, order.text
+    wait(lambda: _pending_published(stack) == 0 and before is not None, 30,
+         "the relay published the order's outbox rows")
+
+    def low_on_stock() -> bool:  # 5 restocked, 2 sold: the worker saw the relay's events
+        overview = httpx.get(f"{lb}/v1/analytics/overview", headers=key, timeout=5).json()
+        return "stack-hot" in str(overview.get("low_stock"))
+
+    wait(low_on_stock, 60, "the dashboard shows the ordered product low on stock")
+
+
+def _pending_published(stack: dict[str, str]) -> float | None:
+    result = httpx.get(f"{stack['prometheus']}/api/v1/query",
+                       params={"query": "agora_relay_outbox_pending_messages"},
+                       timeout=5).json()["data"]["result"]
+    return float(result[0]["value"][1]) if result else None
