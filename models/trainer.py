@@ -65,8 +65,9 @@ class Trainer:
         """Why a cycle should run now, or None."""
         c = self.config
         if self._last_cycle is None:
-            # until a first cycle had enough data, try again as soon as more arrived
-            return "first cycle" if lake_events > self._events_at_last_cycle else None
+            # until a first model is in service, try again once the lake grew by half
+            grown = lake_events > 1.5 * self._events_at_last_cycle
+            return "first cycle" if lake_events and grown else None
         if c.interval_s and time.monotonic() - self._last_cycle >= c.interval_s:
             return f"{c.interval_s:.0f}s since the last cycle"
         new = lake_events - self._events_at_last_cycle
@@ -181,7 +182,8 @@ class Trainer:
                 except Exception:  # a bad cycle (MLflow down, ...) is retried on schedule
                     log.exception("trainer cycle failed")
                     self.metrics.cycle_done(outcome="failed", seconds=0.0)
-                if outcome != "skipped" or self._last_cycle is not None:
+                first_failed = outcome in {"skipped", "failed_checks", "failed"}
+                if not first_failed or self._last_cycle is not None:
                     self._last_cycle = time.monotonic()
                 self._events_at_last_cycle = events
             stop.wait(self.config.poll_s)
