@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from features.keys import tag
+from features.keys import escape, tag
 from features.online import OnlineStore
 from features.trending import decay_factor, epoch_of
 
@@ -25,7 +25,8 @@ QUEUE_CAP = 10_000  # flags waiting for a moderator; older ones drop off the que
 POST_TTL_S = 30 * 86_400.0
 REPORTS_TTL_S = 7 * 86_400.0
 POSTRATE_TTL_S = 600.0
-HOT_TTL_S = 2 * 86_400.0 + 3600.0
+HOT_EPOCH_S = 86_400.0  # 4 half-lives of 6 h: scores grow by 2**4 at most within one
+HOT_TTL_S = 2 * HOT_EPOCH_S + 3600.0
 FLAG_TTL_S = 30 * 86_400.0
 CLAIM_TTL_S = 7 * 86_400.0
 
@@ -56,7 +57,7 @@ def flag_outbox_key(target_id: str) -> str:
 
 def flag_claim(target_id: str, signal: str) -> str:
     """The `Once` token of a flag of `target_id` for one signal (`text`, `reports`, `rate:<m>`)."""
-    return f"flag:{tag(target_id)}:{signal}"
+    return f"flag:{tag(target_id)}:{escape(signal)}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,8 +71,8 @@ class ModerationFlag:
 async def hot_posts(store: OnlineStore, *, k: int, now: float,
                     half_life_s: float) -> list[tuple[str, float]]:
     """Posts by decayed vote score, as of `now`."""
-    epoch = epoch_of(now)
-    norm = decay_factor(now, epoch, half_life_s)
+    epoch = epoch_of(now, HOT_EPOCH_S)
+    norm = decay_factor(now, epoch, half_life_s, HOT_EPOCH_S)
     return [(post, score / norm) for post, score in await store.top(hot_key(epoch), k)]
 
 

@@ -40,8 +40,10 @@ def escape(segment: str) -> str:
 
 
 def tag(entity_id: str) -> str:
-    """The id segment of an entity's keys: escaped, in braces (its Redis Cluster hash tag)."""
-    return "{" + escape(entity_id) + "}"
+    """The id segment of an entity's keys: escaped, in braces (its Redis Cluster hash tag).
+    An empty id (contracts refuse it) becomes `%`, which no escape produces: a tag is never
+    empty, so Redis Cluster never falls back to hashing the whole key."""
+    return "{" + (escape(entity_id) or "%") + "}"
 
 
 def field(*parts: str) -> str:

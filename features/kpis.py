@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from features.buckets import HOUR_S
-from features.keys import field
+from features.keys import escape, field
 
 if TYPE_CHECKING:
     from features.online import OnlineStore
@@ -92,7 +92,7 @@ def active_minute_key(minute: int) -> str:
 
 
 def funnel_key(step: str, minute: int) -> str:
-    return f"funnel:{step}:{minute}"
+    return f"funnel:{escape(step)}:{minute}"
 
 
 def community_key(minute: int) -> str:

@@ -4,10 +4,13 @@ Counts live in 1-minute tumbling buckets; the trending score uses forward decay
 (Cormode et al.): an event at time t adds w * 2**((t - ref) / half_life) to its item, where
 ref is the start of an epoch. Ordering is then time-invariant, and a reader divides by
 2**((now - ref) / half_life). Writers add each event to its epoch and the next, so a new
-epoch starts with history and scores never overflow (an epoch spans 96 half-lives at most).
+epoch starts with history. Epochs last 8 hours: with the default 15-minute half-life a score
+grows by at most 2**32 within one, which every store holds exactly enough and far below the
+2**63 the worker's number check allows (a half-life under 8 h / 60 = 480 s would pass it).
+Hot posts (6-hour half-life) keep day-long epochs (`HOT_EPOCH_S`, features.community).
 An event's decay time is clamped to the writer's clock (`decay_time`): one event dated ahead
-would otherwise weigh 2**(ahead / half_life) events of now (12 h ahead: 4,096 with a 1 h
-half-life, 2**48 across an epoch) and pin its item at the top.
+would otherwise weigh 2**(ahead / half_life) events of now (12 h ahead: 2**48 with a
+15-minute half-life) and pin its item at the top.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 
+from features.keys import escape
 from features.online import OnlineStore
 
 MINUTE_S = 60
 COUNTS_TTL_S = 2 * 3600.0
-EPOCH_S = 86_400.0
+EPOCH_S = 8 * 3600.0
 TRENDING_TTL_S = 2 * EPOCH_S + 3600.0
 
 
@@ -35,15 +39,15 @@ _WINDOW_MINUTES = {Window.one_minute: 1, Window.five_minutes: 5}
 
 
 def minute_key(domain: str, minute: int) -> str:
-    return f"counts:1m:{domain}:{minute}"
+    return f"counts:1m:{escape(domain)}:{minute}"
 
 
 def trending_key(domain: str, epoch: int) -> str:
-    return f"trending:{domain}:{epoch}"
+    return f"trending:{escape(domain)}:{epoch}"
 
 
-def epoch_of(ts: float) -> int:
-    return int(ts // EPOCH_S)
+def epoch_of(ts: float, epoch_s: float = EPOCH_S) -> int:
+    return int(ts // epoch_s)
 
 
 def decay_time(ts: float, now: float) -> float:
@@ -51,8 +55,8 @@ def decay_time(ts: float, now: float) -> float:
     return ts if ts <= now else now
 
 
-def decay_factor(ts: float, epoch: int, half_life_s: float) -> float:
-    return math.pow(2.0, (ts - epoch * EPOCH_S) / half_life_s)
+def decay_factor(ts: float, epoch: int, half_life_s: float, epoch_s: float = EPOCH_S) -> float:
+    return math.pow(2.0, (ts - epoch * epoch_s) / half_life_s)
 
 
 def sliding_buckets(window_minutes: int, now: float) -> tuple[list[int], list[float]]:
@@ -81,7 +85,7 @@ HOPPING_TTL_S = 2 * 3600.0
 
 def hop_key(domain: str, hop: int) -> str:
     """Item counts of one 5-minute hop: hopping 1-hour windows are 12 consecutive hops."""
-    return f"counts:5m:{domain}:{hop}"
+    return f"counts:5m:{escape(domain)}:{hop}"
 
 
 async def read_hopping(store: OnlineStore, *, domain: str, k: int,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from features.keys import tag
+from features.keys import escape, tag
 from features.online import OnlineStore
 
 RECENT_MAX = 50
@@ -25,7 +25,7 @@ PROFILE_TTL_S = 400 * 86_400.0
 
 
 def recent_key(domain: str, user_id: str) -> str:
-    return f"recent:{domain}:{tag(user_id)}"
+    return f"recent:{escape(domain)}:{tag(user_id)}"
 
 
 def session_key(user_id: str) -> str:

@@ -11,6 +11,7 @@ from agents.activity.logic import counter_writes
 from features import kpis as k
 from features.buckets import minute_of
 from features.community import (
+    HOT_EPOCH_S,
     HOT_TTL_S,
     POST_TTL_S,
     POSTRATE_TTL_S,
@@ -65,9 +66,9 @@ def community_writes(events: Sequence[Any], *, posts: Mapping[str, str], batch: 
                                     ttl_s=POSTRATE_TTL_S))
         elif t == "vote_cast" and ev.target_type == "post":
             at = decay_time(ts, now)
-            epoch = epoch_of(at)
+            epoch = epoch_of(at, HOT_EPOCH_S)
             for e in (epoch, epoch + 1):
-                hot[e][ev.target_id] += ev.value * decay_factor(at, e, half_life_s)
+                hot[e][ev.target_id] += ev.value * decay_factor(at, e, half_life_s, HOT_EPOCH_S)
         elif t == "content_reported":
             reporter = ev.user_id or f"anonymous:{ev.event_id}"
             batch.add(SetFields(key=reports_key(ev.target_id), values={reporter: ts},

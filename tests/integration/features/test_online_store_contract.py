@@ -13,6 +13,8 @@ from features.online import (
     Remove,
     SetFields,
     SetMissing,
+    SetScores,
+    Take,
     WriteBatch,
 )
 
@@ -101,3 +103,33 @@ async def test_remove_members(store: OnlineStore) -> None:
     await store.apply(batch(IncrScores(key="q", deltas={"a": 1.0, "b": 2.0})))
     await store.apply(batch(Remove(key="q", members=["b", "c"])))
     assert await store.top("q", 5) == [("a", 1.0)]
+
+
+async def test_set_scores_replaces_and_keeps_the_highest(store: OnlineStore) -> None:
+    await store.apply(batch(SetScores(key="idx", scores={"a": 1.0, "b": 2.0, "c": 3.0})))
+    await store.apply(batch(SetScores(key="idx", scores={"a": 5.0, "d": 0.5}, keep=3)))
+    assert await store.top("idx", 10) == [("a", 5.0), ("c", 3.0), ("b", 2.0)]
+
+
+async def test_take_applies_its_writes_once_and_only_if_the_field_was_there(
+        store: OnlineStore) -> None:
+    take = Take(key="outbox", field="m1", writes=[IncrFields(key="n", deltas={"sent": 1}),
+                                                   SetScores(key="idx", scores={"p": 7.0})])
+    await store.apply(batch(take))  # nothing pending yet
+    assert await store.get_fields("n") == {}
+    await store.apply(batch(SetFields(key="outbox", values={"m1": "x", "m2": "y"})))
+    await store.apply(batch(take, take))
+    await store.apply(batch(take))
+    assert await store.get_fields("n") == {"sent": "1"}
+    assert await store.get_fields("outbox") == {"m2": "y"}
+    assert await store.top("idx", 5) == [("p", 7.0)]
+
+
+async def test_once_guards_deletes_and_set_scores(store: OnlineStore) -> None:
+    await store.apply(batch(SetFields(key="h", values={"x": "1"})))
+    claim = Once(token="c:{p}:0", ttl_s=60, writes=[Delete(key="h"),
+                                                    SetScores(key="i", scores={"p": 1.0})])
+    await store.apply(batch(claim))
+    await store.apply(batch(SetFields(key="h", values={"x": "2"}), claim))
+    assert await store.get_fields("h") == {"x": "2"}
+    assert await store.top("i", 5) == [("p", 1.0)]

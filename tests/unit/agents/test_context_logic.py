@@ -99,3 +99,37 @@ def test_published_posts_and_episodes_keep_their_words() -> None:
 def test_heuristic_scorer_flags_spam_not_conversation() -> None:
     assert heuristic_scorer("FREE MONEY!!! click here http://x.io www.y.io casino") >= 0.6
     assert heuristic_scorer("Which yeast for a Belgian dubbel?") < 0.3
+
+
+def test_ctr_fields_only_for_bounded_models_and_variants() -> None:
+    from agents.recommendation.agent import recommendation_writes
+    from features.keys import OTHER
+    from features.recommendations import MODELS_PER_MINUTE, VARIANTS, ModelLabels
+
+    served = [ev("recommendation_served", request_id=f"r{i}", surface="home", items=["x"],
+                 model=model, variant=variant)
+              for i, (model, variant) in enumerate(
+                  [("agora-recommender@3", "champion"), ("ease@1", "challenger"),
+                   ("fallback", "fallback"), ("bad|name", "champion"), ("x" * 65, "champion"),
+                   ("ok", "evil-variant")]
+                  + [(f"flood-{n}", "champion") for n in range(100)])]
+    batch = WriteBatch()
+    recommendation_writes(served, served={}, batch=batch, labels=ModelLabels())
+    fields = {f for w in batch.writes if isinstance(w, IncrFields) for f in w.deltas}
+    pairs = {tuple(f.split("|")[2:4]) for f in fields}
+    models = {m for m, _ in pairs}
+    assert models >= {"agora-recommender@3", "ease@1", "fallback", "ok", OTHER}
+    assert "bad|name" not in models and len(models) == MODELS_PER_MINUTE + 1
+    assert {v for _, v in pairs} <= VARIANTS | {OTHER}
+    assert all(w.key != k.TOTALS_KEY and w.ttl_s for w in batch.writes
+               if isinstance(w, IncrFields))
+    assert sum(w.deltas.get(k.rec_field("served", OTHER, "champion"), 0) for w in batch.writes
+               if isinstance(w, IncrFields)) >= 90  # the flood, folded
+
+
+def test_model_labels_cap_each_minute_not_forever() -> None:
+    from features.recommendations import ModelLabels
+
+    labels = ModelLabels(per_minute=2)
+    assert [labels.label(m, 1) for m in ("a", "b", "c", "a")] == ["a", "b", "other", "a"]
+    assert labels.label("c", 2) == "c"

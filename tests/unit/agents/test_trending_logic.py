@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agents.trending.logic import interactions, trending_writes
 from contracts import parse_event
@@ -109,3 +111,33 @@ def test_sliding_buckets_weights() -> None:
     minutes, weights = sliding_buckets(5, 600.0 + 15)
     assert minutes == [10, 9, 8, 7, 6, 5]
     assert weights == [1.0] * 5 + [0.75]
+
+
+async def test_an_event_dated_ahead_cannot_top_the_decayed_ranking(tmp_path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    now = T0.timestamp()
+    ahead = T0 + timedelta(hours=12)  # 2**48 events' worth of weight, unclamped
+    await store.apply(trending_writes(interactions(
+        [viewed("A", T0)] * 2 + [viewed("B", T0 - timedelta(minutes=5))] * 2
+        + [viewed("ahead", ahead)]), half_life_s=900, now=now))
+    rows = await read_trending(store, domain="commerce", window=Window.one_hour, k=5, now=now,
+                               half_life_s=900)
+    assert [item for item, _ in rows] == ["product:A", "product:B", "product:ahead"]
+    assert dict(rows)["product:ahead"] == pytest.approx(1.0)  # as one view now, no more
+    later = await read_trending(store, domain="commerce", window=Window.one_hour, k=5,
+                                now=ahead.timestamp(), half_life_s=900)
+    assert all(score < 1e-6 for _, score in later)  # and it decays from now, like the rest
+
+
+@given(ahead_s=st.floats(min_value=0, max_value=10 * 86_400),
+       into_epoch_s=st.floats(min_value=0, max_value=EPOCH_S - 1))
+@settings(max_examples=200, deadline=None)
+def test_no_event_outweighs_one_happening_now(ahead_s: float, into_epoch_s: float) -> None:
+    now = round(epoch_of(T0.timestamp()) * EPOCH_S + into_epoch_s)  # whole seconds: exact dates
+    at = datetime.fromtimestamp(now + ahead_s, UTC)
+    weights = [{k: dict(w.deltas) for w in trending_writes(
+        interactions([viewed("A", when)]), half_life_s=900, now=now).writes
+        if isinstance(w, IncrScores) and (k := w.key).startswith("trending:")}
+        for when in (at, datetime.fromtimestamp(now, UTC))]
+    assert weights[0] == weights[1]
+    assert max(v for d in weights[0].values() for v in d.values()) < 2.0 ** 33
