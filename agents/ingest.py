@@ -7,6 +7,13 @@ source topics as a `mode` Service with aiokafka's `getmany`: thousands of record
 handed to each context's `Pipeline` as one batch. Offsets are committed only after a batch
 is processed (store written, lake spooled, dead letters delivered): at-least-once, with the
 exact state idempotent by `event_id`.
+
+A batch that takes long (a pipeline waiting out a store or broker outage) keeps the group
+membership: every `KEEPALIVE_S` the loop pauses every assigned partition and polls, which
+returns nothing but tells the coordinator this member is alive (`max_poll_interval_ms`);
+records of a partition assigned meanwhile are sought back, so nothing is skipped. An
+unexpected error in the loop is logged and retried after a back-off: the worker never stops
+on one, and a batch is committed only once processed (never processed twice by this loop).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -23,6 +31,13 @@ from mode import Service
 from agents.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
+
+KEEPALIVE_S = 1.0  # how often a long batch polls (paused) to stay in the group
+# A member that has not polled for this long is stuck (the keepalive polls every second):
+# the group gives its partitions to another.
+MAX_POLL_INTERVAL_MS = 60_000
+FIRST_DELAY_S = 0.1
+MAX_DELAY_S = 5.0
 
 
 class BatchIngest(Service):
@@ -52,6 +67,7 @@ class BatchIngest(Service):
             session_timeout_ms=self.session_timeout_ms,
             heartbeat_interval_ms=max(500, self.session_timeout_ms // 6),
             rebalance_timeout_ms=2 * self.session_timeout_ms,
+            max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
         )
         await self.consumer.start()
         self.add_future(self._consume())
@@ -61,26 +77,77 @@ class BatchIngest(Service):
             await self.consumer.stop()
 
     async def _consume(self) -> None:
-        consumer = self.consumer
-        assert consumer is not None
+        delay = FIRST_DELAY_S
         while not self.should_stop:
             try:
-                batches = await consumer.getmany(timeout_ms=self.within_ms,
-                                                 max_records=self.max_records)
-            except KafkaError as exc:
-                log.warning("fetch failed, retrying: %s", exc)
-                await asyncio.sleep(0.5)
-                continue
-            if not batches:
-                continue
-            await self.process(batches)
-            offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
-            try:
-                await consumer.commit(offsets)
-            except (CommitFailedError, KafkaError) as exc:
-                # A rebalance took the partitions: their new owner re-reads from the last
-                # commit, and the exact state ignores what it has seen (event ids).
-                log.warning("commit failed (rebalance?), batch will be redelivered: %s", exc)
+                await self._step()
+                delay = FIRST_DELAY_S
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug must not stop the worker: the batch is not committed
+                log.exception("consume loop failed, carrying on in %.1fs", delay)
+                for pipeline in list(self.pipelines.values())[:1]:  # one registry for all
+                    pipeline.metrics.loop_errors.inc()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_DELAY_S)
+
+    async def _step(self) -> None:
+        consumer = self.consumer
+        assert consumer is not None
+        try:
+            batches = await consumer.getmany(timeout_ms=self.within_ms,
+                                             max_records=self.max_records)
+        except KafkaError as exc:
+            log.warning("fetch failed, retrying: %s", exc)
+            await asyncio.sleep(0.5)
+            return
+        if not batches:
+            return
+        try:
+            await self._keeping_membership(self.process(batches))
+        except Exception:
+            self._rewind(consumer, batches)  # not processed: fetched again, not skipped
+            raise
+        offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
+        try:
+            await consumer.commit(offsets)
+        except (CommitFailedError, KafkaError) as exc:
+            # A rebalance took the partitions: their new owner re-reads from the last
+            # commit, and the exact state ignores what it has seen (event ids).
+            log.warning("commit failed (rebalance?), batch will be redelivered: %s", exc)
+
+    async def _keeping_membership(self, work: Awaitable[None]) -> None:
+        """Await `work`, polling with every partition paused while it takes long."""
+        task = asyncio.ensure_future(work)
+        consumer = self.consumer
+        assert consumer is not None
+        try:
+            while not (await asyncio.wait({task}, timeout=KEEPALIVE_S))[0]:
+                await self._keepalive(consumer)
+        finally:
+            if not task.done():  # we are being cancelled (the worker stops)
+                task.cancel()
+            if paused := consumer.paused():
+                consumer.resume(*paused)
+        task.result()
+
+    @staticmethod
+    def _rewind(consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[Any]]) -> None:
+        assigned = consumer.assignment()
+        for tp, records in batches.items():
+            if tp in assigned:
+                consumer.seek(tp, records[0].offset)
+
+    @staticmethod
+    async def _keepalive(consumer: AIOKafkaConsumer) -> None:
+        consumer.pause(*consumer.assignment())
+        try:
+            stray = await consumer.getmany(timeout_ms=100)
+        except KafkaError as exc:
+            log.warning("keepalive poll failed: %s", exc)
+            return
+        for tp, records in stray.items():  # assigned since the pause: read them again later
+            consumer.seek(tp, records[0].offset)
 
     async def lag(self) -> dict[TopicPartition, int]:
         """High watermark minus position per assigned partition (low on tansu: see brief)."""

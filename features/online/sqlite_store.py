@@ -78,6 +78,10 @@ class SqliteStore:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise StoreUnavailable(str(exc)) from exc
+        except BaseException:  # a value the driver cannot bind (OverflowError): nothing stays
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     def _write(self, w: Write, now: float) -> None:
         db = self._db
