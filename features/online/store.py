@@ -179,7 +179,8 @@ class OnlineStore(Protocol):
         ...
 
     async def claim(self, token: str, ttl_s: float) -> bool:
-        """True for the first caller to claim `token` within `ttl_s` (once-only side effects)."""
+        """True for the first caller to claim `token` within `ttl_s`. Not atomic with any
+        effect: a claim that guards writes belongs in a `Once` with them (the agents' way)."""
         ...
 
     async def ping(self) -> None:
