@@ -101,8 +101,21 @@ class ServingSettings(CommonSettings):
     challenger_share: float = Field(default=0.0, ge=0.0, le=1.0)
     # request handling
     store_timeout_s: float = Field(default=0.05, gt=0, description="Budget of a feature read.")
-    rate_limit_per_s: float = Field(default=2000.0, gt=0, description="Per API key (or client).")
+    rate_limit_per_s: float = Field(
+        default=2000.0, gt=0, description="Per API key, or per client address for callers "
+        "without a valid key; shared by the replicas through Redis (docs/serving.md).")
     rate_limit_burst: int = Field(default=4000, ge=1)
+    rate_limit_redis_url: str | None = Field(
+        default=None, description="Redis of the shared buckets (default AGORA_REDIS_URL; in "
+        "process when neither is set).")
+    rate_limit_key_prefix: str = Field(default="agora:ratelimit",
+                                       pattern=r"^[A-Za-z0-9:_.-]{1,64}$")
+    rate_limit_redis_timeout_s: float = Field(
+        default=0.1, gt=0, description="Budget of one shared-bucket call; past it, or on a "
+        "Redis error, the request is counted in process.")
+    rate_limit_redis_retry_s: float = Field(
+        default=5.0, gt=0, description="After a Redis failure, buckets stay in process this "
+        "long before Redis is tried again.")
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     events_max_batch: int = Field(default=500, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
@@ -122,6 +135,10 @@ class ServingSettings(CommonSettings):
         if len(raw) < 16 or raw.lower() in {"changeme", "changethis", "secret", "admin"}:
             raise ValueError("AGORA_ADMIN_API_KEY must be a real secret of 16+ characters")
         return value
+
+    @property
+    def rate_limit_storage_url(self) -> str | None:
+        return self.rate_limit_redis_url or self.redis_url
 
     @property
     def mlflow_uri(self) -> str:

@@ -46,6 +46,10 @@ async def _core(request: Request) -> MessageBus:
     return request.app.state.core
 
 
+async def _metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
 async def _request_id(request: Request) -> str:
     return request_id_of(request.scope)
 
@@ -74,5 +78,6 @@ PopularDep = Annotated[PopularItems, Depends(_popular)]
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 PublisherDep = Annotated[EventPublisher, Depends(_publisher)]
 RequestIdDep = Annotated[str, Depends(_request_id)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
 CoreDep = Annotated[MessageBus, Depends(_core)]
 AnsweringDep = Annotated[Answering, Depends(_answering)]

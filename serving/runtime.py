@@ -20,7 +20,7 @@ from serving.fallback import PopularItems
 from serving.health_models import HealthModels, MlflowHealthSource
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.publisher import EventPublisher
-from serving.ratelimit import RateLimitMiddleware, TokenBuckets
+from serving.ratelimit import RateLimiter, RateLimitMiddleware, budget
 from serving.recommending import RecommendationService
 from serving.registry import MlflowModelSource, ModelRegistry, ModelSource
 from serving.routers import events, health, items, models_admin, rank, recommendations
@@ -36,17 +36,23 @@ def install_recommendations(app: FastAPI, settings: ServingSettings) -> None:
 
 def install_middleware(app: FastAPI, settings: ServingSettings) -> None:
     """Outermost last: request id, metrics, CORS, rate limit, body limit."""
-    app.state.metrics = Metrics()
+    meters = app.state.metrics = Metrics()
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RateLimitMiddleware, buckets=TokenBuckets(
-        rate=settings.rate_limit_per_s, burst=settings.rate_limit_burst))
+    app.state.rate_limiter = RateLimiter(
+        item=budget(per_s=settings.rate_limit_per_s, burst=settings.rate_limit_burst),
+        redis_url=settings.rate_limit_storage_url, key_prefix=settings.rate_limit_key_prefix,
+        timeout_s=settings.rate_limit_redis_timeout_s,
+        retry_s=settings.rate_limit_redis_retry_s,
+        on_storage_error=meters.rate_limit_storage_errors.inc)
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter,
+                       on_refused=lambda caller: meters.rate_limited.labels(caller).inc())
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"],
                            allow_headers=["X-API-Key", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "X-Agora-Fallback", "X-Agora-Model",
                                            "X-Agora-Variant", "Retry-After"])
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(MetricsMiddleware, metrics=meters)
     app.add_middleware(RequestIdMiddleware)
 
 
@@ -72,6 +78,8 @@ async def open_runtime(app: FastAPI, settings: ServingSettings,
     health = HealthModels(source=MlflowHealthSource(tracking_uri=settings.mlflow_uri),
                           poll_s=settings.model_poll_s)
     app.state.health_models = health
+    limiter: RateLimiter = app.state.rate_limiter
+    await limiter.open()
     await publisher.start()
     await registry.start()
     await health.start()
@@ -82,3 +90,4 @@ async def open_runtime(app: FastAPI, settings: ServingSettings,
         await health.stop()
         await registry.stop()
         await publisher.stop()
+        await limiter.close()

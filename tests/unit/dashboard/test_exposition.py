@@ -16,6 +16,7 @@ from .full_overview import full_raw_overview
 def full_overview() -> dict:
     out = normalize(full_raw_overview(), now=1_800_000_000.0)
     out["consumer_lag"] = {"topics": {"commerce.events": 7}, "error": None}
+    out["ctr"][0]["model"] = "agora@3"  # a model in service keeps its label (else `other`)
     out["models_in_service"] = [
         {"alias": "champion", "name": "agora", "version": "3"},
         {"alias": "challenger", "name": None, "version": None},
@@ -37,7 +38,7 @@ def test_every_figure_of_the_page_is_a_gauge() -> None:
         "agora_analytics_payment_failure_ratio 0.02",
         'agora_analytics_funnel{stage="purchase"} 4.0',
         'agora_analytics_low_stock_alerts{state="open"} 1.0',
-        'agora_analytics_ctr{model="ease",variant="champion"} 0.07',
+        'agora_analytics_ctr{model="agora@3",variant="champion"} 0.07',
         'agora_analytics_consumer_lag{topic="commerce.events"} 7.0',
         'agora_analytics_model_in_service{alias="champion",name="agora",version="3"} 1.0',
     ):

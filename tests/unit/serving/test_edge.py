@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
-from serving.ratelimit import TokenBuckets
+from serving.ratelimit import budget
 from tests.unit.serving.conftest import OPS_KEY, STOREFRONT_KEY, serving_client
 
 
@@ -19,14 +19,12 @@ def viewed(**overrides):
     return {**event, **overrides}
 
 
-def test_token_buckets_refill_with_time():
-    now = [0.0]
-    buckets = TokenBuckets(rate=2.0, burst=2, clock=lambda: now[0])
-    assert buckets.take("a") == 0.0 and buckets.take("a") == 0.0
-    assert buckets.take("a") == 0.5
-    assert buckets.take("b") == 0.0  # per key
-    now[0] = 0.5
-    assert buckets.take("a") == 0.0
+def test_budget_is_the_burst_over_a_window_of_the_average_rate():
+    assert (budget(per_s=2000, burst=4000).amount, budget(per_s=2000, burst=4000).multiples) \
+        == (4000, 2)
+    assert budget(per_s=1e9, burst=4000).amount == 10**9  # "unlimited" stays unlimited
+    tiny = budget(per_s=0.01, burst=2)
+    assert (tiny.amount, tiny.get_expiry()) == (2, 200)
 
 
 def test_rate_limit_answers_429_with_retry_after(settings, source):
