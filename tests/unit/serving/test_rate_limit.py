@@ -19,11 +19,15 @@ from serving.ratelimit import RateLimiter, budget
 HOT = "/v1/users/u1/recommendations"
 
 
+MONTH_S = 30 * 86_400
+
+
 def limited(tmp_path, requests: int) -> ServingSettings:
-    """`requests` per caller in an hour: nothing comes back during a test."""
+    """`requests` per caller in a month: nothing comes back during a test (in-process windows
+    are aligned on the epoch, so a short window could roll over mid-test)."""
     return ServingSettings(data_dir=tmp_path, kafka_bootstrap=f"127.0.0.1:{free_port()}",
                            model_poll_s=3600, redis_url=None,
-                           rate_limit_per_s=requests / 3600, rate_limit_burst=requests)
+                           rate_limit_per_s=requests / MONTH_S, rate_limit_burst=requests)
 
 
 @contextmanager
