@@ -62,10 +62,8 @@ FIRST_DELAY_S = 0.1
 MAX_DELAY_S = 5.0
 
 
-@dataclass(slots=True)
-class Item:
-    msg: Any  # the record: topic, partition, offset, key, value, timestamp (ms)
-    event: Any
+# A record (topic, partition, offset, key, value, timestamp in ms) and its parsed event.
+Item = tuple[Any, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +203,7 @@ class Settlement:
             self.to_apply = [self._parse()]
         while self.to_apply:
             group = self.to_apply[-1]
-            fault = await p.apply([it.event for it in group]) if group else None
+            fault = await p.apply([ev for _, ev in group]) if group else None
             self.to_apply.pop()
             if fault is None:
                 self.applied += group
@@ -216,7 +214,7 @@ class Settlement:
             self.to_decide = [self.applied] if self.applied else []
         while self.to_decide:
             group = self.to_decide[-1]
-            fault = await p.decide([it.event for it in group], self.now, self.outboxes)
+            fault = await p.decide([ev for _, ev in group], self.now, self.outboxes)
             self.to_decide.pop()
             if fault is not None:
                 self._split(group, fault, "after", self.to_decide)
@@ -225,7 +223,7 @@ class Settlement:
                 await p.count_dead(len(self.letters))
             self.done.add("count")
         if "spool" not in self.done:
-            await p.spool_events([it.msg.value for it in self.applied])
+            await p.spool_events([msg.value for msg, _ in self.applied])
             self.done.add("spool")
         if "send" not in self.done:
             if self.outboxes:
@@ -242,7 +240,7 @@ class Settlement:
         valid = []
         for msg in self.records:
             try:
-                valid.append(Item(msg, parse_event(msg.value)))
+                valid.append((msg, parse_event(msg.value)))
             except EventError as exc:
                 self._letter(msg, str(exc), exc.field, "parse")
             except Exception as exc:  # whatever the bytes do to the parser
@@ -256,7 +254,7 @@ class Settlement:
             mid = len(group) // 2
             stack += [group[mid:], group[:mid]]  # the first half is settled first
             return
-        msg = group[0].msg
+        msg = group[0][0]
         log.warning("agent %s: event at %s/%s/%s dead-lettered (%s): %r", self.p.context.name,
                     msg.topic, msg.partition, msg.offset, stage, fault.error)
         self._letter(msg, f"{stage} failed: {fault.error!r}", fault.field, stage)
