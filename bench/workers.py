@@ -1,7 +1,8 @@
 """Real `agora worker` child processes for benchmarks and integration tests.
 
 Each has its own `--web-port` (its `/metrics`); several may share one app id (one consumer
-group), one data dir and one online store.
+group), one data dir and one online store: the embedded one in the data dir, or Redis at
+`redis_url`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Worker:
     bootstrap: str
     data_dir: Path
     app_id: str
+    redis_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
     web_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
@@ -33,7 +35,8 @@ class Worker:
     def start(self) -> Worker:
         env = {**os.environ, "AGORA_KAFKA_BOOTSTRAP": self.bootstrap,
                "AGORA_DATA_DIR": str(self.data_dir), "AGORA_WORKER_APP_ID": self.app_id,
-               "AGORA_LAKE_FLUSH_S": "0.5", "AGORA_REDIS_URL": "", "AGORA_LOG_LEVEL": "WARNING",
+               "AGORA_LAKE_FLUSH_S": "0.5", "AGORA_REDIS_URL": self.redis_url,
+               "AGORA_LOG_LEVEL": "WARNING",
                **self.env}
         log = (self.data_dir / f"worker-{self.web_port}.log").open("ab")
         self.proc = subprocess.Popen(
@@ -51,6 +54,9 @@ class Worker:
         except OSError:
             return {}
         return {agent: float(v) for agent, v in _SAMPLE.findall(text)}
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def kill9(self) -> None:
         assert self.proc is not None

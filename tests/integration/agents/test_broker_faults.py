@@ -1,0 +1,67 @@
+"""A real worker while the broker stops as dead letters are being sent.
+
+The fault strikes once a burst of large poisons has started coming back as dead letters, so
+some are in flight (bench.chaos). Two kinds of stop:
+
+- frozen (SIGSTOP for 3 s, then SIGCONT): a hung broker or a partition; it keeps its data.
+  The worker stays up, retries the deliveries, and afterwards every poison (the burst
+  included) has its dead letter, no valid event has one, every valid event is applied and the
+  totals are exact. While the broker answers, the group's committed offsets are sampled: no
+  poison below a committed offset may lack its dead letter (the worker commits nothing
+  before its dead letters are acknowledged).
+- replaced (stopped, an empty one started on the same port 3 s later): tansu keeps topics
+  in memory only, so whatever the old broker held (undelivered source records, dead letters,
+  the group's commits) is gone, and offsets start again at 0. The worker's consumer keeps
+  its positions (no Kafka client re-checks them against a log that lost records without
+  KIP-320, which aiokafka lacks), so the test first pads every partition of the new broker
+  up to the old one's offsets with valid events that are not owed (read or skipped), as a
+  broker that kept its log would stand. What remains meaningful, and is asserted: the worker
+  stays up and does not dead-letter good events, it resumes on the new broker without being
+  restarted, every event and poison sent to the new broker after the padding is applied or
+  dead-lettered, and the store equals the lake exactly, padding included (nothing the worker
+  held when the broker went away was applied twice or lost between store and lake).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from agora.broker import EmbeddedBroker
+from bench.chaos import scenario
+from bench.faults import BURST
+from tests.integration.agents.worker import require_redis_server
+
+pytestmark = [pytest.mark.integration, pytest.mark.own_broker]
+
+
+async def test_broker_frozen_while_dead_letters_are_sent(
+        broker: EmbeddedBroker, tmp_path: Path) -> None:
+    require_redis_server()
+    o = await scenario("broker-freeze", broker=broker, tmp=tmp_path, events=4000)
+    report = asdict(o)
+    assert o.worker_alive, report
+    assert o.poisons >= BURST
+    assert o.missing_poisons == [], report
+    assert o.good_dead_lettered == 0, report
+    assert o.applied == o.sent, report
+    assert o.lost == 0, report
+    assert o.exact, f"store {o.observed}, sent {o.expected}"
+    assert o.commits_ahead_of_dead_letters == 0, report
+    assert o.resume_s is not None
+
+
+async def test_broker_replaced_while_dead_letters_are_sent(
+        broker: EmbeddedBroker, tmp_path: Path) -> None:
+    require_redis_server()
+    o = await scenario("broker-replace", broker=broker, tmp=tmp_path, events=4000)
+    report = asdict(o)
+    assert o.worker_alive, report
+    assert o.resume_s is not None
+    assert o.missing_poisons == [], report  # of those sent to the new broker
+    assert o.good_dead_lettered == 0, report
+    assert o.applied == o.sent, report
+    assert o.lost == 0, report
+    assert o.exact, f"store {o.observed}, lake {o.expected}"
