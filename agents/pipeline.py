@@ -24,10 +24,12 @@ What is applied once: a group's writes are computed from its events alone and se
 after every pure step for it succeeded, so a half that was applied is never applied again,
 approximate counters included. A refusal by the store leaves nothing of the group applied:
 SQLite rolls the transaction back; for Redis the number check is what makes it so, since a
-script stops at a refused call without undoing the calls before it. The only refusal that
-check cannot foresee is a key holding another type, which the key layout rules out
-(features.keys); should one happen anyway, the calls before it in its script chunk stay, so
-approximate counters may count some of that group twice (and a `Once` cut there stays cut).
+script stops at a refused call without undoing the calls before it. What that check cannot
+foresee on Redis is a key holding another type (which the key layout rules out,
+features.keys) or a write of the wrong type (a bug); should one happen anyway, the calls
+before it in its script chunks stay, so approximate counters may count some events of the
+failing groups more than once (and a `Once` cut there stays cut); the event is still found
+and dead-lettered, the others applied.
 
 A step that raises unexpectedly (a bug) is logged and the settlement carries on from that
 step after a back-off: `process` returns only once the batch is settled, and never applies
