@@ -57,9 +57,9 @@ def two_apis(tmp_path, redis_url) -> Iterator[list[str]]:
             return False
 
     try:
-        for base, proc in zip(bases, procs, strict=True):
+        for n, (base, proc) in enumerate(zip(bases, procs, strict=True)):
             wait_until(lambda b=base, p=proc: up(b) or p.poll() is not None, 120, "agora serve")
-            assert proc.poll() is None, (tmp_path / "api0" / "serve.log").read_text()[-3000:]
+            assert proc.poll() is None, (tmp_path / f"api{n}" / "serve.log").read_text()[-3000:]
         yield bases
         client = redis.Redis.from_url(redis_url)
         assert list(client.scan_iter(f"{prefix}*", count=1000)), "no bucket in Redis"
@@ -133,3 +133,34 @@ def test_a_dead_redis_is_no_5xx_and_limits_stay_in_process(tmp_path) -> None:
             assert redis.Redis(port=own.port).keys("agora:ratelimit*")
     finally:
         own.stop()
+
+
+def test_leases_of_two_replicas_stay_within_one_budget(redis_url) -> None:
+    """Budgets of 200 and more are spent in leases: never past the budget, and at most
+    `size - 1` requests a replica short of it."""
+    import asyncio
+
+    from serving.ratelimit import RateLimiter, budget
+
+    prefix = f"test:ratelimit:{uuid.uuid4().hex[:8]}"
+
+    async def run() -> int:
+        replicas = [RateLimiter(item=budget(per_s=1000 / MONTH_S, burst=1000),
+                                redis_url=redis_url, key_prefix=prefix, timeout_s=2)
+                    for _ in range(2)]
+        for replica in replicas:
+            await replica.open()
+        try:
+            waits = [await replicas[n % 2].wait_s("key:shop") for n in range(1500)]
+        finally:
+            for replica in replicas:
+                await replica.close()
+        return sum(w == 0.0 for w in waits)
+
+    try:
+        admitted = asyncio.run(run())
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(f"{prefix}*", count=1000):
+            client.delete(key)
+    assert 1000 - 2 * 9 <= admitted <= 1000

@@ -108,3 +108,14 @@ def test_a_dead_redis_falls_back_to_process_buckets() -> None:
     waits = asyncio.run(run())
     assert waits[:2] == [0.0, 0.0] and waits[2] >= 1.0  # still limited, in process
     assert errors == [1]
+
+
+def test_leases_admit_the_whole_budget_and_no_more() -> None:
+    async def run() -> int:
+        limiter = RateLimiter(item=budget(per_s=1000 / MONTH_S, burst=1000))
+        await limiter.open()
+        assert limiter._leases.size == 10  # a busy caller asks the storage once in 10
+        waits = [await limiter.wait_s("key:a") for _ in range(1100)]
+        return sum(w == 0.0 for w in waits)
+
+    assert asyncio.run(run()) == 1000
