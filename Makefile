@@ -5,10 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # Debian packages some tests drive: Chromium (dashboard in a real browser), Prometheus and
-# promtool (alert rules, `agora stack`), HAProxy (`agora stack`).
-SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/promtool /usr/bin/prometheus /usr/sbin/haproxy
+# promtool (alert rules, `agora stack`), HAProxy (`agora stack`), redis-server (the fault tests
+# and bench-chaos start their own Redis to kill).
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/promtool /usr/bin/prometheus /usr/sbin/haproxy \
+	/usr/bin/redis-server
 
-.PHONY: system-deps install demo stack test lint typecheck check bench bench-simulator bench-stream bench-serving bench-models bench-core clean
+.PHONY: system-deps install demo stack test lint typecheck check bench bench-simulator bench-stream bench-serving bench-models bench-core bench-chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,9 +25,9 @@ install: $(STAMP)
 system-deps:
 	@missing=""; for t in $(SYSTEM_TOOLS); do test -x $$t || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing chromium, prometheus and haproxy (for$$missing)"; \
+	  echo "installing chromium, prometheus, haproxy and redis-server (for$$missing)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends chromium prometheus haproxy >/dev/null; \
+	    --no-install-recommends chromium prometheus haproxy redis-server >/dev/null; \
 	  pkill -x prometheus || true; \
 	elif [ -n "$$missing" ]; then echo "missing$$missing: the tests that need them will skip"; fi
 
@@ -62,7 +64,11 @@ bench-models: $(STAMP)
 bench-core: $(STAMP)
 	$(BIN)/python -m bench.core
 
-bench: bench-simulator bench-stream bench-serving bench-models bench-core
+# A real worker under poison, Redis and worker kill -9, a frozen and a replaced broker (~90 s).
+bench-chaos: $(STAMP) system-deps
+	$(BIN)/python -m bench.chaos
+
+bench: bench-simulator bench-stream bench-serving bench-models bench-core bench-chaos
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

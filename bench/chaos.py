@@ -254,22 +254,30 @@ def plot(outcomes: list[Outcome], path: Path | None = None) -> Path:
 
     path = path or PLOTS / "bench-chaos.png"
     names = [o.fault for o in outcomes]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     xs = range(len(outcomes))
-    w = 0.2
+    w = 0.27
     for n, (label, values) in enumerate((
-            ("valid sent", [o.sent for o in outcomes]),
+            ("valid events sent", [o.sent for o in outcomes]),
             ("applied", [o.applied for o in outcomes]),
-            ("poisons dead-lettered (of sent)", [o.dead_lettered for o in outcomes]),
-            ("lost", [o.lost for o in outcomes]))):
+            ("poisons dead-lettered", [o.dead_lettered for o in outcomes]))):
         left.bar([x + n * w for x in xs], values, w, label=label)
-    left.set_xticks([x + 1.5 * w for x in xs], names, fontsize=8)
-    left.set_yscale("symlog")
-    left.set_title("records per scenario (lost must be 0)")
-    left.legend(fontsize=7)
-    right.bar(list(xs), [o.resume_s or 0.0 for o in outcomes], color="tab:orange")
+    for x, o in zip(xs, outcomes, strict=True):
+        left.annotate(f"lost {o.lost}", (x + w, max(o.sent, 1)), ha="center",
+                      xytext=(0, 4), textcoords="offset points", fontsize=8)
+    left.set_xticks([x + w for x in xs], names, fontsize=8)
+    left.set_yscale("log")
+    left.set_ylim(1, 5 * max(o.sent for o in outcomes))
+    left.set_title("records per scenario")
+    left.legend(fontsize=7, loc="lower center", ncol=3, bbox_to_anchor=(0.5, -0.25))
+    resumes = [o.resume_s for o in outcomes]
+    right.bar(list(xs), [r or 0.0 for r in resumes], color="tab:orange")
+    for x, r in zip(xs, resumes, strict=True):
+        right.annotate("no fault" if r is None else f"{r:.2f} s", (x, r or 0.0), ha="center",
+                       xytext=(0, 3), textcoords="offset points", fontsize=8)
     right.set_xticks(list(xs), names, fontsize=8)
-    right.set_title(f"seconds to progress after the dependency came back ({DOWN_S:g} s down)")
+    right.set_title(f"seconds to progress once the dependency is back ({DOWN_S:g} s down)",
+                    fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -300,6 +308,16 @@ def main() -> None:
         "scenarios": [asdict(o) for o in outcomes]}
     write_result("chaos", result)
     plot(outcomes)
+
+
+def replot() -> None:
+    """The plot again from bench/results/chaos.json (no run)."""
+    import json
+
+    from bench.report import RESULTS
+
+    data = json.loads((RESULTS / "chaos.json").read_text())
+    plot([Outcome(**o) for o in data["scenarios"]])
 
 
 if __name__ == "__main__":
