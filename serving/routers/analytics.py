@@ -121,7 +121,8 @@ class Acknowledgement(BaseModel):
 
 
 @router.post("/alerts/low-stock/{product_id}/ack", response_model=Acknowledgement,
-             dependencies=OPS)
+             dependencies=OPS, responses={404: {"description": "No open alert"},
+                                          503: {"description": "The online store is down"}})
 async def acknowledge_low_stock(
     live: LiveDep,
     product_id: Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)],

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from core.service_layer import commands
 from core.service_layer.views import View
+from serving import openapi_links as links
 from serving.core_runtime import execute
 from serving.deps import CoreDep
 from serving.schemas.core_catalog import ListingIn, ProductIn, ProductPatch, ProductsIn
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 Writer = Annotated[Principal, Depends(require_scope("catalog:write"))]
 
 
-@router.post("/products", status_code=201)
+@router.post("/products", status_code=201, responses=links.PRODUCT)
 def create_product(body: ProductIn, bus: CoreDep, _: Writer) -> View:
     """Create a product (with zero stock); 409 if the sku exists."""
     return execute(bus, body.to_command(create_only=True))

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends
 from core.domain.communities import MemberRole
 from core.service_layer import commands
 from core.service_layer.views import View
+from serving import openapi_links as links
 from serving.core_runtime import execute
 from serving.deps import CoreDep
 from serving.schemas.core_common import IdPath
@@ -32,7 +33,7 @@ router = APIRouter(prefix="/v1/communities", tags=["communities"])
 Writer = Annotated[Principal, Depends(require_scope("communities:write"))]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=links.COMMUNITY)
 def create_community(body: CommunityIn, bus: CoreDep, _: Writer) -> View:
     return execute(bus, commands.CreateCommunity(**body.model_dump()))
 
@@ -54,7 +55,7 @@ def appoint_moderator(community_id: IdPath, body: ModeratorIn, bus: CoreDep, _: 
                                                user_id=body.user_id, role=MemberRole.moderator))
 
 
-@router.post("/{community_id}/posts", status_code=201)
+@router.post("/{community_id}/posts", status_code=201, responses=links.POST)
 def create_post(community_id: IdPath, body: PostIn, bus: CoreDep, _: Writer) -> View:
     """Members post; 403 for others."""
     return execute(bus, commands.CreatePost(community_id=community_id, **body.model_dump()))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 
 from core.service_layer import commands
 from core.service_layer.views import View
+from serving import openapi_links as links
 from serving.core_runtime import execute
 from serving.deps import CoreDep
 from serving.schemas.core_catalog import RestockIn
@@ -24,6 +25,6 @@ def get_stock(product_id: IdPath, bus: CoreDep) -> View:
     return execute(bus, commands.GetStock(sku=product_id))
 
 
-@router.post("/{product_id}/restock")
+@router.post("/{product_id}/restock", responses=links.STOCK)
 def restock(product_id: IdPath, body: RestockIn, bus: CoreDep, _: Writer) -> View:
     return execute(bus, commands.Restock(sku=product_id, quantity=body.quantity))

@@ -21,7 +21,8 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {
+    "description": "The broker or the online store does not answer; `checks` names which"}})
 async def readyz(store: StoreDep, settings: SettingsDep, registry: RegistryDep,
                  publisher: PublisherDep) -> JSONResponse:
     """Whether the broker and the online store answer; 503 names what does not.

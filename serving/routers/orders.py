@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, Header, HTTPException
 
 from core.service_layer import commands
 from core.service_layer.views import View
-from serving.core_runtime import execute
+from serving import openapi_links as links
+from serving.core_runtime import execute, execute_async
 from serving.deps import CoreDep
 from serving.schemas.core_common import IdempotencyKey, IdPath
 from serving.schemas.core_orders import OrderIn, PaymentIn
@@ -28,12 +29,14 @@ def _scoped_key(principal: Principal, action: str, key: str | None) -> str | Non
     return None if key is None else f"{principal.key_id}:{action}:{key}"
 
 
-@router.post("", status_code=201)
-def place_order(body: OrderIn, bus: CoreDep, principal: Writer,
-                idempotency_key: KeyHeader = None) -> View:
+@router.post("", status_code=201, responses=links.ORDER)
+async def place_order(body: OrderIn, bus: CoreDep, principal: Writer,
+                      idempotency_key: KeyHeader = None) -> View:
     """Reserve the stock and place the order; 409 when a line is out of stock."""
-    return execute(bus, body.to_command(),
-                   idempotency_key=_scoped_key(principal, "place", idempotency_key))
+    # async: on PostgreSQL the order path needs no worker thread (docs/core.md)
+    return await execute_async(bus, body.to_command(),
+                               idempotency_key=_scoped_key(principal, "place",
+                                                           idempotency_key))
 
 
 @router.post("/{order_id}/pay")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 
 from core.service_layer import commands
 from core.service_layer.views import View
+from serving import openapi_links as links
 from serving.core_runtime import execute
 from serving.deps import CoreDep
 from serving.schemas.core_common import IdPath
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/v1/podcasts", tags=["podcasts"])
 Writer = Annotated[Principal, Depends(require_scope("podcasts:write"))]
 
 
-@router.post("/shows", status_code=201)
+@router.post("/shows", status_code=201, responses=links.SHOW)
 def create_show(body: ShowIn, bus: CoreDep, _: Writer) -> View:
     return execute(bus, commands.CreateShow(**body.model_dump()))
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from contracts.envelope import (
     ID_PATTERN,
@@ -32,7 +32,9 @@ CategoryQuery = Annotated[str | None, Query(min_length=1, max_length=MAX_ID_LENG
                                             pattern=ID_PATTERN)]
 MAX_OFFSET = 100_000
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"0 to {MAX_OFFSET}")]
-Title = Annotated[str, Field(min_length=1, max_length=MAX_LINE_LENGTH)]
+# Text with something left once stripped (bodies strip whitespace).
+PRINTED = r"\S"
+Title = Annotated[str, Field(min_length=1, max_length=MAX_LINE_LENGTH, pattern=PRINTED)]
 Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
 Tags = Annotated[tuple[Id, ...], Field(max_length=MAX_TAGS)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD")]
@@ -44,9 +46,18 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# A decimal number or its text, published with the bounds it is checked against.
+AMOUNT_TEXT = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+Amount = Annotated[Decimal, Field(ge=0, le=Decimal(MAX_AMOUNT), decimal_places=2,
+                                  allow_inf_nan=False),
+                   WithJsonSchema({"anyOf": [
+                       {"type": "number", "minimum": 0, "maximum": MAX_AMOUNT, "multipleOf": 0.01},
+                       {"type": "string", "pattern": AMOUNT_TEXT, "maxLength": 13}],
+                       "description": f"0 to {MAX_AMOUNT}, at most two decimals"})]
+
+
 class MoneyIn(Body):
-    amount: Annotated[Decimal, Field(ge=0, le=Decimal(MAX_AMOUNT), decimal_places=2,
-                                     allow_inf_nan=False)]
+    amount: Amount
     currency: Currency
 
     def to_money(self) -> Money:

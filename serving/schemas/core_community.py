@@ -8,15 +8,15 @@ from pydantic import Field
 
 from contracts.envelope import MAX_DURATION_S
 from core.domain.communities import ModerationKind
-from serving.schemas.core_common import Body, Id, Tags, Text, Title
+from serving.schemas.core_common import PRINTED, Body, Id, Tags, Text, Title
 
 Target = Literal["post", "comment"]
-Reason = Annotated[str, Field(min_length=1, max_length=1000)]
+Reason = Annotated[str, Field(min_length=1, max_length=1000, pattern=PRINTED)]
 
 
 class CommunityIn(Body):
     community_id: Id
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTED)]
     description: Text = ""
     owner_id: Id
 
@@ -39,7 +39,7 @@ class PostIn(Body):
 
 class CommentIn(Body):
     author_id: Id
-    body: Annotated[str, Field(min_length=1, max_length=100_000)]
+    body: Annotated[str, Field(min_length=1, max_length=100_000, pattern=PRINTED)]
 
 
 class VoteIn(Body):

@@ -22,12 +22,6 @@ BOUNDED_ELSEWHERE = {
     # the batch: `events_max_batch` (413) and the body limit; each event: its contract
     "POST /v1/events body<EventBatch>.events",
     "POST /v1/events body<EventBatch>.events[][]",
-    # a Decimal may come as a string: bounded by its value (0 to 10^9, two decimals)
-    *(f"{op} body<{model}>.price<MoneyIn>.amount" for op, model in (
-        ("POST /v1/catalog/products", "ProductIn"),
-        ("PUT /v1/catalog/products", "ProductsIn>.products[]<ProductIn"),
-        ("PATCH /v1/catalog/products/{sku}", "ProductPatch"),
-        ("POST /v1/catalog/listings", "ListingIn"))),
 }
 
 
