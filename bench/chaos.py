@@ -10,9 +10,10 @@ half while it runs, and injects one fault mid-stream (bench.faults):
 - `worker-kill`: the worker killed -9 and restarted, on the Redis store;
 - `broker-freeze`: the broker stopped (SIGSTOP) for 3 s once dead letters are being sent,
   then resumed: it keeps its data;
-- `broker-replace`: the broker stopped once dead letters are being sent and an empty one
-  started on the same port 3 s later (tansu keeps topics in memory only: what the old one
-  held is gone); the second half of the traffic goes to the new one.
+- `broker-replace`: the broker killed (SIGKILL) once dead letters are being sent and an
+  empty one started on the same port 3 s later (tansu keeps topics in memory only: what the
+  old one held is gone); its partitions padded to the old offsets (`padding`), then the
+  second half of the traffic goes to it.
 
 Per scenario: valid events sent, applied (in the lake), poisons sent and dead-lettered, lost
 (sent and neither applied nor dead-lettered: must be 0), whether orders, GMV and on-hand in
@@ -29,10 +30,8 @@ import argparse
 import asyncio
 import dataclasses
 import random
-import re
 import tempfile
 import time
-import urllib.request
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,7 +40,7 @@ from typing import Any
 from agora.broker import EmbeddedBroker, free_port
 from agora.simulator.traffic import Traffic
 from bench import ledger
-from bench.faults import DOWN_S, INJECT, RedisServer, Say, Stage
+from bench.faults import DOWN_S, INJECT, RedisServer, Say, Stage, worker_metric
 from bench.ledger import Sent
 from bench.poison import Record, hostile_events, interleave, poisons, record_of
 from bench.report import PLOTS, write_result
@@ -74,6 +73,7 @@ class Outcome:
     commits_ahead_of_dead_letters: int  # poisons below a committed offset without a letter
     store_retries: float | None  # from the worker's /metrics (the restarted one's)
     delivery_retries: float | None
+    letters_pending_at_fault: float | None  # broker faults: dead letters not yet acknowledged
     took_s: float
 
 
@@ -229,21 +229,10 @@ async def _settle(stage: Stage, *, fault: str, store: str, first: list[Sent],
         resume_s=None if resume_s is None else round(resume_s, 3),
         largest_dead_letter_bytes=max((d["_bytes"] for d in letters), default=0),
         commits_ahead_of_dead_letters=len(ahead),
-        store_retries=_counter(stage.worker, "agora_worker_store_retries_total"),
-        delivery_retries=_counter(stage.worker, "agora_worker_delivery_retries_total"),
+        store_retries=worker_metric(stage.worker, "agora_worker_store_retries_total"),
+        delivery_retries=worker_metric(stage.worker, "agora_worker_delivery_retries_total"),
+        letters_pending_at_fault=stage.letters_pending,
         took_s=round(time.monotonic() - started, 1))
-
-
-def _counter(worker: Worker, name: str) -> float | None:
-    """A counter of the worker's /metrics (None if it does not export it)."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics",
-                                    timeout=2) as resp:
-            text = resp.read().decode()
-    except OSError:
-        return None
-    found = re.search(rf"^{name} ([0-9.e+]+)$", text, re.MULTILINE)
-    return float(found.group(1)) if found else None
 
 
 def plot(outcomes: list[Outcome], path: Path | None = None) -> Path:

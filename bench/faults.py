@@ -6,19 +6,21 @@
   Redis configured for durability does; without, a restart comes back empty.
 - `freeze` / `thaw`: SIGSTOP and SIGCONT of the embedded broker. The port stays open but
   nothing answers, as with a hung broker or a network partition; the broker keeps its data.
-- `stop_broker`, then `EmbeddedBroker.start` again: a fresh broker on the same port. tansu
-  runs with memory storage only (agora/broker.py), so the new one has empty topics: offsets
-  start at 0 again and the consumer group's commits are gone.
+- `crash` (or `stop_broker`), then `EmbeddedBroker.start` again: a fresh broker on the same
+  port. tansu runs with memory storage only (agora/broker.py), so the new one has empty
+  topics: offsets start at 0 again and the consumer group's commits are gone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +120,17 @@ def thaw(broker: EmbeddedBroker) -> None:
     os.kill(_pid(broker), signal.SIGCONT)
 
 
+def crash(broker: EmbeddedBroker) -> None:
+    """Freeze, then SIGKILL: the broker dies with the requests it holds unanswered (a stop
+    with SIGTERM lets tansu answer them first)."""
+    proc = broker.process
+    assert proc is not None and proc.poll() is None, "broker not running"
+    os.kill(proc.pid, signal.SIGSTOP)
+    proc.kill()
+    proc.wait()
+    broker.process = None
+
+
 def stop_broker(broker: EmbeddedBroker) -> None:
     """Stop the broker for good; a stopped (frozen) one is woken first so it can exit."""
     if broker.process is not None and broker.process.poll() is None:
@@ -138,6 +151,31 @@ class Stage:
     redis: RedisServer | None
     say: Say
     alive_during: bool = True  # the worker, while the dependency was down
+    letters_pending: float | None = None  # dead letters made but not acknowledged, meanwhile
+
+
+def worker_metric(worker: Worker, name: str, **labels: str) -> float | None:
+    """The sum of a metric's samples on the worker's /metrics that carry `labels` (None if
+    it does not export it or does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics",
+                                    timeout=2) as resp:
+            text = resp.read().decode()
+    except OSError:
+        return None
+    want = [f'{k}="{v}"' for k, v in labels.items()]
+    found = [float(value) for sample, value in re.findall(
+        rf"^({name}(?:{{[^}}]*}})?) ([0-9.e+-]+)$", text, re.MULTILINE)
+        if all(w in sample for w in want)]
+    return sum(found) if found else None
+
+
+def _letters_pending(worker: Worker) -> float | None:
+    """Dead letters the worker has made whose batch is not done (its deliveries not all
+    acknowledged): made minus those counted once their batch finished."""
+    made = worker_metric(worker, "agora_worker_dead_letters_total")
+    done = worker_metric(worker, "agora_worker_events_total", outcome="dead_letter") or 0.0
+    return None if made is None else made - done
 
 
 async def _dead_letter_count(bootstrap: str) -> int:
@@ -189,6 +227,7 @@ async def _broker_freeze(stage: Stage) -> tuple[float, list[Sent]]:
     try:
         await asyncio.sleep(DOWN_S)
         stage.alive_during = stage.worker.alive()
+        stage.letters_pending = await asyncio.to_thread(_letters_pending, stage.worker)
     finally:
         thaw(stage.broker)
     return time.monotonic(), burst
@@ -196,9 +235,10 @@ async def _broker_freeze(stage: Stage) -> tuple[float, list[Sent]]:
 
 async def _broker_replace(stage: Stage) -> tuple[float, list[Sent]]:
     burst = await _while_dead_letters_are_sent(stage)
-    stop_broker(stage.broker)
+    crash(stage.broker)
     await asyncio.sleep(DOWN_S)
     stage.alive_during = stage.worker.alive()
+    stage.letters_pending = await asyncio.to_thread(_letters_pending, stage.worker)
     await asyncio.to_thread(stage.broker.start)
     return time.monotonic(), burst
 

@@ -1,7 +1,8 @@
 """A real worker while the broker stops as dead letters are being sent.
 
-The fault strikes once a burst of large poisons has started coming back as dead letters, so
-some are in flight (bench.chaos). Two kinds of stop:
+The fault strikes once a burst of 300 large poisons has started coming back as dead letters,
+so some are in flight: the worker's own metrics, read while the broker is down, show dead
+letters made whose delivery is not acknowledged (bench.chaos). Two kinds of stop:
 
 - frozen (SIGSTOP for 3 s, then SIGCONT): a hung broker or a partition; it keeps its data.
   The worker stays up, retries the deliveries, and afterwards every poison (the burst
@@ -9,7 +10,8 @@ some are in flight (bench.chaos). Two kinds of stop:
   totals are exact. While the broker answers, the group's committed offsets are sampled: no
   poison below a committed offset may lack its dead letter (the worker commits nothing
   before its dead letters are acknowledged).
-- replaced (stopped, an empty one started on the same port 3 s later): tansu keeps topics
+- replaced (SIGKILL with requests unanswered, an empty broker started on the same port 3 s
+  later): tansu keeps topics
   in memory only, so whatever the old broker held (undelivered source records, dead letters,
   the group's commits) is gone, and offsets start again at 0. The worker's consumer keeps
   its positions (no Kafka client re-checks them against a log that lost records without
@@ -51,6 +53,7 @@ async def test_broker_frozen_while_dead_letters_are_sent(
     assert o.exact, f"store {o.observed}, sent {o.expected}"
     assert o.commits_ahead_of_dead_letters == 0, report
     assert o.resume_s is not None
+    assert o.letters_pending_at_fault, report  # the fault struck while letters were sent
 
 
 async def test_broker_replaced_while_dead_letters_are_sent(
@@ -65,3 +68,4 @@ async def test_broker_replaced_while_dead_letters_are_sent(
     assert o.applied == o.sent, report
     assert o.lost == 0, report
     assert o.exact, f"store {o.observed}, lake {o.expected}"
+    assert o.letters_pending_at_fault, report

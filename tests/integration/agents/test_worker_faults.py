@@ -46,6 +46,7 @@ async def test_redis_killed_and_restarted_nothing_dead_lettered_totals_exact(
     o = await scenario("redis-kill", broker=broker, tmp=tmp_path, events=4000)
     assert_nothing_lost(o)
     assert o.dead_lettered == o.poisons
+    assert o.store_retries, asdict(o)  # the worker did meet the outage, mid-stream
 
 
 async def test_kill9_of_the_worker_on_redis_keeps_totals_exact(
