@@ -22,7 +22,12 @@ from features.online.store import (
 
 
 def open_store(url: str) -> OnlineStore:
-    """`redis://…` for Redis; `sqlite:///path` (or a bare path) for the embedded store."""
+    """`redis://…` for Redis; `redis+cluster://host:port` (any node) for a Redis Cluster;
+    `sqlite:///path` (or a bare path) for the embedded store."""
+    if url.startswith(("redis+cluster://", "rediss+cluster://")):
+        from features.online.redis_cluster_store import RedisClusterStore
+
+        return RedisClusterStore(url=url)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from features.online.redis_store import RedisStore
 

@@ -142,3 +142,20 @@ def chunks(writes: Sequence[Write], max_ops: int) -> Iterator[bytes]:
             current, size = [], 0
     if current:
         yield orjson.dumps(current)
+
+
+def _keyed(script: str) -> str:
+    """`APPLY_LUA` with its keys declared (Redis Cluster refuses undeclared keys): each op
+    names its key by index into KEYS, and ARGV[1] is the payload. Derived from the one script
+    so the two stores cannot drift apart."""
+    swaps = (("local p = ARGV[1]\n", ""), ("p .. 'once:' .. op[2]", "KEYS[op[2]]"),
+             ("p .. op[2]", "KEYS[op[2]]"), ("cjson.decode(ARGV[2])", "cjson.decode(ARGV[1])"))
+    for old, new in swaps:
+        if old not in script:
+            raise AssertionError(f"APPLY_LUA changed: {old!r} is gone")
+        script = script.replace(old, new)
+    return script
+
+
+# KEYS: every key of one hash slot; ARGV[1]: JSON ops whose key is an index into KEYS.
+KEYED_APPLY_LUA = _keyed(APPLY_LUA)

@@ -123,10 +123,11 @@ def records(topic: str, events: Sequence[dict[str, Any]]) -> list[Record]:
 
 async def stored_keys(store: OnlineStore) -> set[str]:
     """Every key the store holds, without the Redis prefix (claims and once tokens too)."""
+    from features.online.redis_cluster_store import RedisClusterStore
     from features.online.redis_store import RedisStore
     from features.online.sqlite_store import SqliteStore
 
-    if isinstance(store, RedisStore):
+    if isinstance(store, RedisStore | RedisClusterStore):
         prefix: str = store._prefix
         return {k.removeprefix(prefix)
                 async for k in store._redis.scan_iter(match=prefix + "*", count=1000)}

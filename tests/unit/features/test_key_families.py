@@ -10,7 +10,8 @@ from collections.abc import Callable
 import features
 from tests.unit.features.families import families
 
-STORE_INTERNAL = {"once:<event_id>", "claim:<token>"}  # made by the stores, not a builder
+STORE_INTERNAL = {"once:<event_id>", "claim:<token>",  # made by the stores, not a builder
+                  "once@{<slot>}:<token>"}
 
 
 def builders() -> dict[str, Callable[..., str]]:
