@@ -32,10 +32,12 @@ CategoryQuery = Annotated[str | None, Query(min_length=1, max_length=MAX_ID_LENG
                                             pattern=ID_PATTERN)]
 MAX_OFFSET = 100_000
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"0 to {MAX_OFFSET}")]
-# Text with something left once stripped (bodies strip whitespace).
-PRINTED = r"\S"
+# Texts hold no NUL (PostgreSQL's text cannot), and required ones something once stripped
+# (bodies strip whitespace).
+NO_NUL = r"^[^\x00]*$"
+PRINTED = r"^[^\x00]*[^\x00\s][^\x00]*$"
 Title = Annotated[str, Field(min_length=1, max_length=MAX_LINE_LENGTH, pattern=PRINTED)]
-Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH, pattern=NO_NUL)]
 Tags = Annotated[tuple[Id, ...], Field(max_length=MAX_TAGS)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD")]
 # Stored as `<key id>:<action>:<key>` in a 400-character column.

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from core.domain.payments import PaymentMethod
 from core.service_layer import commands
-from serving.schemas.core_common import Body, Currency, Id
+from serving.schemas.core_common import PRINTED, Body, Currency, Id
 
 
 class LineIn(Body):
@@ -30,5 +30,5 @@ class OrderIn(Body):
 
 class PaymentIn(Body):
     method: PaymentMethod
-    source: Annotated[str, Field(min_length=1, max_length=64,
+    source: Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTED,
                                  description="card number, wallet token or bank account")]

@@ -141,3 +141,22 @@ def test_events_out_of_the_window_are_422s_naming_occurred_at(client: TestClient
     r = client.post("/v1/events", json={"events": [event]})
     assert r.status_code == 422
     assert r.json()["detail"][0]["field"] == "occurred_at"
+
+
+@pytest.mark.parametrize(("url", "body", "loc"), [
+    ("/v1/catalog/products", {"sku": "S1", "title": "a\x00b", "category": "c",
+                              "price": {"amount": "1", "currency": "EUR"}}, "title"),
+    ("/v1/catalog/products", {"sku": "S1", "title": "t", "description": "\x00", "category": "c",
+                              "price": {"amount": "1", "currency": "EUR"}}, "description"),
+    ("/v1/catalog/products", {"sku": "S1", "title": "   ", "category": "c",
+                              "price": {"amount": "1", "currency": "EUR"}}, "title"),
+    ("/v1/catalog/products", {"sku": "S1", "title": "t", "category": "c",
+                              "price": {"amount": "1000000000.01", "currency": "EUR"}},
+     "price"),
+    ("/v1/communities", {"community_id": "c1", "name": "n\x00", "owner_id": "o"}, "name"),
+])
+def test_texts_hold_no_nul_since_postgresql_cannot(client: TestClient, url: str,
+                                                  body: dict[str, Any], loc: str) -> None:
+    """PostgreSQL's text refuses NUL: refused at the edge, naming the field, on every store."""
+    locs = _field_of(client.post(url, json=body))
+    assert any(found[:2] == ["body", loc] for found in locs), locs
