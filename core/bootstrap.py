@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import inspect
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
 
 from core.domain.payments import PaymentGateway
 from core.service_layer import commands as c
+from core.service_layer import placing
 from core.service_layer.handlers import (
     catalog,
     communities,
@@ -21,7 +22,8 @@ from core.service_layer.handlers import (
     podcasts,
     sweeping,
 )
-from core.service_layer.messagebus import Handler, MessageBus
+from core.service_layer.messagebus import AsyncHandler, Handler, MessageBus
+from core.service_layer.placing import OrderDesk
 from core.service_layer.unit_of_work import UnitOfWork
 
 HANDLERS: Mapping[type[c.Command], Callable[..., Any]] = {
@@ -60,6 +62,11 @@ HANDLERS: Mapping[type[c.Command], Callable[..., Any]] = {
 }
 
 
+# Connections of the order path: about two per core of a small database server keeps its
+# CPUs busy; more only queue as backends on the same CPUs and row locks (docs/benchmarks.md).
+ORDER_POOL_SIZE = 8
+
+
 def _new_id() -> str:
     return uuid.uuid4().hex
 
@@ -70,16 +77,22 @@ def _inject(handler: Callable[..., Any], deps: Mapping[str, Any]) -> Handler:
 
 
 def bootstrap(*, uow_factory: Callable[[], UnitOfWork], gateway: PaymentGateway,
-              new_id: Callable[[], str] = _new_id) -> MessageBus:
+              new_id: Callable[[], str] = _new_id, desk: OrderDesk | None = None,
+              closers: tuple[Callable[[], Awaitable[None]], ...] = ()) -> MessageBus:
+    """The bus; with `desk` (PostgreSQL), orders placed through `handle_async` take the
+    async order path (core/service_layer/placing.py)."""
     deps = {"gateway": gateway, "new_id": new_id}
+    async_handlers: dict[type[c.Command], AsyncHandler] = {} if desk is None else {
+        c.PlaceOrder: partial(placing.place_order, desk=desk, new_id=new_id)}
     return MessageBus(uow_factory=uow_factory,
-                      handlers={cmd: _inject(h, deps) for cmd, h in HANDLERS.items()})
+                      handlers={cmd: _inject(h, deps) for cmd, h in HANDLERS.items()},
+                      async_handlers=async_handlers, closers=closers)
 
 
 def bootstrap_database(*, database_url: str, gateway: PaymentGateway | None = None,
                        pool_size: int = 20) -> tuple[MessageBus, Callable[[], None]]:
     """The bus on a real database, and a function that closes its connections."""
-    from core.adapters.database import create_database_engine
+    from core.adapters.database import create_database_engine, is_postgres_psycopg
     from core.adapters.sandbox_payments import SandboxPaymentGateway, SqlLedger
     from core.adapters.unit_of_work import SqlUnitOfWork, session_factory
 
@@ -87,6 +100,12 @@ def bootstrap_database(*, database_url: str, gateway: PaymentGateway | None = No
     sessions = session_factory(engine)
     # The sandbox's answers in the database: the API and the sweeper see the same charges.
     gateway = gateway or SandboxPaymentGateway(ledger=SqlLedger(engine=engine))
+    desk = None
+    if is_postgres_psycopg(database_url):
+        from core.adapters.pg_placement import PgOrderDesk
+
+        # connects only when an order is placed through handle_async (the API)
+        desk = PgOrderDesk(url=database_url, pool_size=min(pool_size, ORDER_POOL_SIZE))
     bus = bootstrap(uow_factory=lambda: SqlUnitOfWork(session_factory=sessions),
-                    gateway=gateway)
+                    gateway=gateway, desk=desk, closers=() if desk is None else (desk.close,))
     return bus, engine.dispose

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, HTTPException
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -49,23 +50,38 @@ def unavailable() -> HTTPException:
                          headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)})
 
 
-def execute(bus: MessageBus, command: Command, *, idempotency_key: str | None = None) -> View:
-    """Run a command; domain errors become HTTP errors, an outage a 503 (call from a sync
-    route)."""
+@contextmanager
+def _answered(command: Command) -> Iterator[None]:
+    """Domain errors become HTTP errors, an outage a 503."""
     try:
-        return bus.handle(command, idempotency_key=idempotency_key)
+        yield
     except DomainError as exc:
         raise http_error(exc) from exc
     except EventError as exc:  # a result beyond the contract's bounds (an order's total, stock)
         loc: list[str | int] = [int(p) if p.isdigit() else p for p in exc.field.split(".")]
         raise HTTPException(422, [{"loc": loc, "msg": exc.reason,
                                    "type": "event_contract"}]) from exc
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, psycopg.Error) as exc:  # psycopg: the async order path
         if not is_outage(exc):
             raise
         log.warning("database unavailable for %s: %s", type(command).__name__,
                     type(exc).__name__)
         raise unavailable() from None
+
+
+def execute(bus: MessageBus, command: Command, *, idempotency_key: str | None = None) -> View:
+    """Run a command; domain errors become HTTP errors, an outage a 503 (call from a sync
+    route)."""
+    with _answered(command):
+        return bus.handle(command, idempotency_key=idempotency_key)
+
+
+async def execute_async(bus: MessageBus, command: Command, *,
+                        idempotency_key: str | None = None) -> View:
+    """`execute` from an async route: the command's async handler where the bus has one
+    (placing an order on PostgreSQL), otherwise the sync one in a worker thread."""
+    with _answered(command):
+        return await bus.handle_async(command, idempotency_key=idempotency_key)
 
 
 def _db_lookup(bus: MessageBus) -> Any:
@@ -121,4 +137,5 @@ async def open_core(app: FastAPI, settings: ServingSettings) -> AsyncIterator[No
     try:
         yield
     finally:
+        await bus.aclose()
         close()

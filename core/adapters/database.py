@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -18,11 +19,19 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def is_postgres_psycopg(url: str) -> bool:
+    """PostgreSQL through psycopg: the order path can take the async driver."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg"
+
+
 def is_outage(exc: BaseException) -> bool:
     """Whether `exc` says the database cannot be reached now (down, restarting, connection
     dropped, pool exhausted) rather than that a statement is wrong: retry later, not a bug."""
-    if isinstance(exc, PoolTimeout | DisconnectionError | InterfaceError):
+    if isinstance(exc, PoolTimeout | DisconnectionError | InterfaceError | psycopg.InterfaceError):
         return True
+    if isinstance(exc, psycopg.OperationalError):  # the async order path's driver, directly
+        return exc.sqlstate not in _CONCURRENCY
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, OperationalError):

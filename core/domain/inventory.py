@@ -7,6 +7,20 @@ from core.domain.errors import InvalidInput, OutOfStock
 from core.domain.events import InventoryAdjusted
 
 
+def out_of_stock(sku: str, quantity: int, available: int, *, field: str) -> OutOfStock:
+    return OutOfStock(f"product {sku}: {quantity} requested, {available} available",
+                      field=field)
+
+
+def reservation(*, sku: str, quantity: int, on_hand: int,
+                user_id: str | None) -> InventoryAdjusted:
+    """The event of `quantity` units of `sku` reserved, `on_hand` left available: what
+    `Stock.reserve` records, and what the order path records when the store reserved them
+    with one conditional update (`available >= quantity`) instead of loading the row."""
+    return InventoryAdjusted(product_id=sku, delta=-quantity, reason="sale", on_hand=on_hand,
+                             user_id=user_id)
+
+
 class Stock(Aggregate):
     """`available` can be reserved; `reserved` is held by placed, unpaid orders."""
 
@@ -27,11 +41,11 @@ class Stock(Aggregate):
         if quantity <= 0:
             raise InvalidInput("quantity must be positive", field=field)
         if quantity > self.available:
-            raise OutOfStock(f"product {self.product_sku}: {quantity} requested, "
-                             f"{self.available} available", field=field)
+            raise out_of_stock(self.product_sku, quantity, self.available, field=field)
         self.available -= quantity
         self.reserved += quantity
-        self._adjusted(-quantity, "sale", user_id)
+        self.record(reservation(sku=self.product_sku, quantity=quantity,
+                                on_hand=self.available, user_id=user_id))
 
     def release(self, quantity: int, *, user_id: str | None = None) -> None:
         """An order was cancelled or its payment failed: the units are available again."""

@@ -2,14 +2,20 @@
 
 The bus owns the transaction: it commits what the handler changed together with the outbox
 rows and, for requests carrying an Idempotency-Key, the first result to replay on a retry.
+`handle_async` runs a command's async handler where one is wired (the order path on
+PostgreSQL, core/service_layer/placing.py, which keeps these same guarantees itself), and
+the sync handler in a worker thread otherwise.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
+
+from anyio import to_thread
 
 from core.domain.errors import Conflict, InvalidInput
 from core.service_layer.commands import Command
@@ -19,6 +25,8 @@ from core.service_layer.views import View
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, UnitOfWork], View]
+# (command, *, idempotency_key) -> the view
+AsyncHandler = Callable[..., Awaitable[View]]
 
 
 class IdempotencyKeyReused(InvalidInput):
@@ -31,9 +39,26 @@ def fingerprint(command: Command) -> str:
 
 class MessageBus:
     def __init__(self, *, uow_factory: Callable[[], UnitOfWork],
-                 handlers: Mapping[type[Command], Handler]) -> None:
+                 handlers: Mapping[type[Command], Handler],
+                 async_handlers: Mapping[type[Command], AsyncHandler] | None = None,
+                 closers: tuple[Callable[[], Awaitable[None]], ...] = ()) -> None:
         self.uow_factory = uow_factory
         self.handlers = dict(handlers)
+        self.async_handlers = dict(async_handlers or {})
+        self._closers = closers
+
+    async def handle_async(self, command: Command, *,
+                           idempotency_key: str | None = None) -> View:
+        handler = self.async_handlers.get(type(command))
+        if handler is None:
+            return await to_thread.run_sync(partial(self.handle, command,
+                                                    idempotency_key=idempotency_key))
+        return await handler(command, idempotency_key=idempotency_key)
+
+    async def aclose(self) -> None:
+        """Close what the async handlers opened (their connection pool)."""
+        for close in self._closers:
+            await close()
 
     def handle(self, command: Command, *, idempotency_key: str | None = None) -> View:
         handler = self.handlers[type(command)]
