@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer
 from agora.settings import ServingSettings
 from serving.security import KeyRing, static_keys
 from tests.integration.serving.conftest import wait_until
-from tests.unit.serving.conftest import serving_client
+from tests.unit.serving.conftest import app_state, serving_client
 
 pytestmark = pytest.mark.integration
 
@@ -58,9 +58,9 @@ def test_a_forged_fact_publishes_nothing_of_its_batch(broker, tmp_path) -> None:
     settings = ServingSettings(data_dir=tmp_path, kafka_bootstrap=broker.bootstrap,
                                model_poll_s=3600, redis_url=None)
     with serving_client(settings, None) as client:
-        client.app.state.api_keys = KeyRing(static=static_keys([
+        app_state(client).api_keys = KeyRing(static=static_keys([
             ("shop", SHOP, ["storefront"]), ("importer", IMPORTER, ["events:facts"])]))
-        wait_until(lambda: client.app.state.publisher.available, 30, "producer connected")
+        wait_until(lambda: app_state(client).publisher.available, 30, "producer connected")
         forged_view, forged_order = viewed(), placed()
         refused = client.post("/v1/events", json={"events": [forged_view, forged_order]},
                               headers={"X-API-Key": SHOP})

@@ -19,7 +19,7 @@ import redis
 from agora.broker import free_port
 from agora.settings import ServingSettings
 from tests.integration.serving.conftest import OwnRedis, wait_until
-from tests.unit.serving.conftest import serving_client
+from tests.unit.serving.conftest import app_state, serving_client
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +58,10 @@ def two_apis(tmp_path, redis_url) -> Iterator[list[str]]:
 
     try:
         for n, (base, proc) in enumerate(zip(bases, procs, strict=True)):
-            wait_until(lambda b=base, p=proc: up(b) or p.poll() is not None, 120, "agora serve")
+            def started(b: str = base, p: subprocess.Popen[bytes] = proc) -> bool:
+                return up(b) or p.poll() is not None
+
+            wait_until(started, 120, "agora serve")
             assert proc.poll() is None, (tmp_path / f"api{n}" / "serve.log").read_text()[-3000:]
         yield bases
         client = redis.Redis.from_url(redis_url)
@@ -114,7 +117,7 @@ def test_a_dead_redis_is_no_5xx_and_limits_stay_in_process(tmp_path) -> None:
         rate_limit_burst=5, rate_limit_redis_timeout_s=0.5, rate_limit_redis_retry_s=0.5)
     try:
         with serving_client(settings, None) as client:
-            limiter = client.app.state.rate_limiter
+            limiter = app_state(client).rate_limiter
             trending = {"domain": "commerce"}
             # the admin key's budget: the client's reload spent 1 of 5, these 3 more
             first = [client.get("/v1/trending", params=trending) for _ in range(3)]
@@ -124,7 +127,7 @@ def test_a_dead_redis_is_no_5xx_and_limits_stay_in_process(tmp_path) -> None:
             down = Counter(client.get("/v1/trending", params=trending).status_code
                            for _ in range(8))
             assert down == {200: 5, 429: 3}  # a fresh budget in process, no 5xx
-            errors = client.app.state.metrics.registry.get_sample_value(
+            errors = app_state(client).metrics.registry.get_sample_value(
                 "agora_rate_limit_storage_errors_total")
             assert errors and errors >= 1
             own.start()  # an empty Redis on the same port: shared buckets again

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,11 @@ def install_keys(app: FastAPI) -> None:
     app.state.api_keys = KeyRing(static=static_keys([
         ("storefront", STOREFRONT_KEY, ["storefront"]), ("ops", OPS_KEY, ["ops"]),
         ("admin", ADMIN_KEY, ["*"])]))
+
+
+def app_state(client: TestClient) -> Any:
+    """The app's state (TestClient types its app as a bare ASGI callable)."""
+    return cast(FastAPI, client.app).state
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from agora.broker import free_port
 from agora.settings import ServingSettings
 from serving.app import create_app
 from serving.ratelimit import RateLimiter, budget
+from tests.unit.serving.conftest import app_state
 
 HOT = "/v1/users/u1/recommendations"
 
@@ -36,7 +37,7 @@ def api(settings: ServingSettings) -> Iterator[tuple[TestClient, str]]:
     from core.service_layer.commands import IssueApiKey
 
     with TestClient(create_app(settings)) as client:
-        issued = client.app.state.core.handle(IssueApiKey(name="shop", scopes=("storefront",)))
+        issued = app_state(client).core.handle(IssueApiKey(name="shop", scopes=("storefront",)))
         yield client, issued["key"]
 
 
@@ -52,7 +53,7 @@ def test_random_keys_are_limited_like_anonymous_callers(tmp_path) -> None:
         ok = statuses(client, [{"X-API-Key": key}] * 5)
         junk = statuses(client, [{"X-API-Key": secrets.token_hex(16)} for _ in range(1000)])
         # junk paid for at most `allowed` database lookups, and left the real key's budget be
-        assert len(client.app.state.api_keys._unknown) <= allowed
+        assert len(app_state(client).api_keys._unknown) <= allowed
         ok += statuses(client, [{"X-API-Key": key}] * allowed)
         refused = client.get(HOT, headers={"X-API-Key": secrets.token_hex(16)})
     assert anonymous == {401: allowed, 429: 1000 - allowed}
@@ -72,7 +73,7 @@ def test_an_invalid_key_is_a_401_that_spends_its_address(tmp_path) -> None:
         # a key in use keeps its own budget (even once its cache entry expires: it was valid)
         assert client.get(HOT, headers={"X-API-Key": key}).status_code == 200
         assert client.get("/healthz").status_code == 200  # probes are exempt
-        metrics = client.app.state.metrics.registry
+        metrics = app_state(client).metrics.registry
         assert metrics.get_sample_value("agora_http_rate_limited_total",
                                         {"caller": "address"}) == 1
 
@@ -81,12 +82,12 @@ def test_one_budget_per_key_however_it_is_presented(tmp_path) -> None:
     from core.service_layer.commands import IssueApiKey
 
     with api(limited(tmp_path, 4)) as (client, key):
-        other = client.app.state.core.handle(IssueApiKey(name="b", scopes=("storefront",)))
+        other = app_state(client).core.handle(IssueApiKey(name="b", scopes=("storefront",)))
         presented = [{"X-API-Key": key}, {"Authorization": f"Bearer {key}"}] * 2
         assert statuses(client, presented) == {200: 4}
         assert client.get(HOT, headers={"Authorization": f"Bearer {key}"}).status_code == 429
         assert client.get(HOT, headers={"X-API-Key": other["key"]}).status_code == 200
-        assert client.app.state.metrics.registry.get_sample_value(
+        assert app_state(client).metrics.registry.get_sample_value(
             "agora_http_rate_limited_total", {"caller": "key"}) == 1
 
 

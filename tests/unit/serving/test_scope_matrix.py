@@ -44,10 +44,11 @@ class Operation:
 def operations(app) -> Iterator[Operation]:
     for route in iter_route_contexts(app.routes):
         dependant = getattr(route, "dependant", None)
+        path = str(route.path)
         for method in sorted((route.methods or set()) - {"HEAD"}):
             declared = required_scopes(dependant) if dependant is not None else frozenset()
-            self_checked = frozenset(SELF_CHECKED_ROUTES.get((method, route.path), ()))
-            yield Operation(method, route.path, declared | self_checked)
+            self_checked = frozenset(SELF_CHECKED_ROUTES.get((method, path), ()))
+            yield Operation(method, path, declared | self_checked)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,7 @@ def test_every_declared_scope_is_used(matrix_app) -> None:
 
 def _send(client: TestClient, op: Operation, key: str | None):
     headers = {"X-API-Key": key} if key else {}
-    body = {} if op.method in ("POST", "PUT", "PATCH") else None
+    body: dict[str, object] | None = {} if op.method in ("POST", "PUT", "PATCH") else None
     return client.request(op.method, op.url(), headers=headers, json=body)
 
 
