@@ -78,7 +78,7 @@ def _stack(args: argparse.Namespace) -> int:
     return run_stack(StackOptions(workers=args.workers, apis=args.apis, lb_port=args.lb_port,
                                   simulate_rate=args.rate, train_interval_s=args.train_every,
                                   train_min_new_events=args.train_after_events,
-                                  keep=args.keep))
+                                  keep=args.keep, redis_cluster=args.redis_cluster))
 
 
 def _relay(args: argparse.Namespace) -> int:
@@ -211,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train-after-events", type=int, default=2000,
                    help="the trainer also retrains after this many new lake events")
     p.add_argument("--keep", action="store_true", help="keep its databases and folder")
+    p.add_argument("--redis-cluster", action="store_true",
+                   help="the online store on a three-master Redis Cluster of its own")
     p.set_defaults(func=_stack)
 
     p = sub.add_parser("relay", help="publish the core's outbox to Kafka (and sweep orders)")

@@ -57,7 +57,7 @@ class LocalRedisCluster:
                     "--cluster-config-file", str(node / "nodes.conf"), "--dir", str(node),
                     "--cluster-node-timeout", "5000"]
             if spawn is not None:
-                proc = spawn(f"redis-{port}", argv)
+                proc = spawn(f"redis-cluster-{port}", argv)
             else:
                 log = (node / "redis.log").open("ab")
                 proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,

@@ -3,8 +3,10 @@
 The broker (or the Kafka in `AGORA_KAFKA_BOOTSTRAP`), two PostgreSQL databases made for this
 run on the server in `AGORA_STACK_POSTGRES_URL` (core and MLflow, dropped at the end; or the
 given `AGORA_DATABASE_URL` and `AGORA_STACK_MLFLOW_DATABASE_URL`), a Redis of its own (or
-`AGORA_REDIS_URL`), an `mlflow server`, N workers in one group, N API replicas behind HAProxy,
-the relay, the trainer and Prometheus scraping them all with deploy/prometheus/alerts.yml.
+`AGORA_REDIS_URL`; with `--redis-cluster` the online store on a three-master Redis Cluster of
+its own and the rate limits on the Redis), an `mlflow server`, N workers in one group, N API
+replicas behind HAProxy, the relay, the trainer and Prometheus scraping them all with
+deploy/prometheus/alerts.yml.
 Same commands and settings as compose; only the addresses differ. Ctrl-C stops everything.
 """
 
@@ -41,6 +43,7 @@ class StackOptions:
     train_interval_s: float = 300.0
     train_min_new_events: int = 2000
     keep: bool = False  # keep the databases and the run folder
+    redis_cluster: bool = False  # the online store on a local three-master Redis Cluster
 
 
 @dataclass(kw_only=True)
@@ -164,6 +167,19 @@ class Stack:
                     raise
                 time.sleep(0.1)
         self.env["AGORA_REDIS_URL"] = self.addresses["redis"] = url
+        if self.options.redis_cluster:
+            self._redis_cluster(url)
+
+    def _redis_cluster(self, single: str) -> None:
+        """The online store on a cluster; the rate limits stay on the single Redis (the
+        limits library's buckets are a workload of their own)."""
+        from agora.redis_cluster import LocalRedisCluster
+
+        cluster = LocalRedisCluster(folder=self.folder / "redis-cluster")
+        cluster.start(spawn=lambda name, argv: self.run(name, argv))
+        self.env["AGORA_RATE_LIMIT_REDIS_URL"] = single
+        self.env["AGORA_REDIS_URL"] = self.addresses["redis cluster"] = cluster.url
+        self.addresses["redis"] = f"{single} (rate limits)"
 
     def _databases(self) -> tuple[str, str]:
         core = os.environ.get("AGORA_DATABASE_URL")
@@ -320,10 +336,11 @@ def run_stack(options: StackOptions) -> int:
                     reported.add(name)  # replicas may die (and be killed): the rest serve on
                     print(f"stack: {name} exited with {proc.returncode}", file=sys.stderr,
                           flush=True)
-                    if name in ESSENTIAL:
+                    if name in ESSENTIAL or name.startswith("redis-cluster-"):
                         stopping = True
             time.sleep(0.2)
-        return 1 if reported & set(ESSENTIAL) else 0
+        return 1 if any(n in ESSENTIAL or n.startswith("redis-cluster-") for n in reported) \
+            else 0
     except (RuntimeError, TimeoutError) as exc:
         print(f"stack: {exc}", file=sys.stderr, flush=True)
         return 1
