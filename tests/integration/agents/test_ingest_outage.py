@@ -64,6 +64,7 @@ async def _until(predicate: Any, timeout_s: float) -> None:
 async def test_an_outage_longer_than_the_poll_interval_is_ridden_out(
         broker: EmbeddedBroker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ingest_module, "MAX_POLL_INTERVAL_MS", 3000)
+    monkeypatch.setattr(ingest_module, "KEEPALIVE_S", 1.0)
     store = SqliteStore(path=tmp_path / "online.db")
     dlq = MemoryTopic()
     p = pipeline(Faulty("none"), DownFor(store, DOWN_S), None, dlq)
