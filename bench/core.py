@@ -16,6 +16,7 @@ during the orders phase.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -31,7 +32,7 @@ from typing import Any
 
 import httpx
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import create_engine, text
 
 from agora.broker import EmbeddedBroker, free_port
 from bench.core_probe import BackendSampler, CpuMeter
@@ -76,8 +77,12 @@ def bare_inserts(url: str, n: int) -> float:
     return n / elapsed
 
 
-def statements_per_order(url: str) -> list[str]:
-    """The statements one one-line order with an Idempotency-Key sends, in this process."""
+def statements_per_order(url: str) -> dict[str, Any]:
+    """What one one-line order with an Idempotency-Key sends on the API's path (`handle_async`
+    as the route calls it), in this process: the statements, and the requests (round trips)
+    that carry them."""
+    from psycopg import AsyncClientCursor
+
     from core.bootstrap import bootstrap_database
     from core.domain.money import Money
     from core.service_layer import commands as c
@@ -86,25 +91,27 @@ def statements_per_order(url: str) -> list[str]:
     bus.handle(c.UpsertProduct(sku="count", title="Count", category="bench",
                                price=Money(amount=Decimal("1.00"), currency="USD")))
     bus.handle(c.Restock(sku="count", quantity=10))
-    seen: list[str] = []
+    requests: list[list[str]] = []
+    execute = AsyncClientCursor.execute
 
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(" ".join(statement.split()[:3]))
+    async def traced(self: Any, query: Any, params: Any = None, **kw: Any) -> Any:
+        requests.append([" ".join(q.split()[:3]) for q in str(query).split(";") if q.strip()])
+        return await execute(self, query, params, **kw)
 
-    def commit(conn: Any) -> None:
-        seen.append("COMMIT")
+    async def place() -> None:
+        await bus.handle_async(c.PlaceOrder(user_id="count", currency="USD",
+                                            lines=(c.LineRequest(sku="count", quantity=1),)),
+                               idempotency_key="count")
+        await bus.aclose()
 
-    event.listen(Engine, "before_cursor_execute", record)
-    event.listen(Engine, "commit", commit)
+    AsyncClientCursor.execute = traced  # type: ignore[method-assign]
     try:
-        bus.handle(c.PlaceOrder(user_id="count", currency="USD",
-                                lines=(c.LineRequest(sku="count", quantity=1),)),
-                   idempotency_key="count")
+        asyncio.run(place())
     finally:
-        event.remove(Engine, "before_cursor_execute", record)
-        event.remove(Engine, "commit", commit)
+        AsyncClientCursor.execute = execute  # type: ignore[method-assign]
         close()
-    return seen
+    return {"round_trips": len(requests), "statements": sum(map(len, requests)),
+            "requests": requests}
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -178,7 +185,7 @@ def orders_phase(base: str, url: str, broker: EmbeddedBroker,
                                 args=(broker.bootstrap, tag, ORDERS, done, stop))
     consumer.start()
     meter = CpuMeter(pids={**pids, "bench_consumer_sampler": os.getpid()})
-    sampler = BackendSampler(url=url, prefix="core-bench")
+    sampler = BackendSampler(url=url, prefix="core-bench", interval_s=0.05)
     spies = profile(pids, os.environ.get("AGORA_BENCH_PYSPY"))
     meter.start()
     sampler.start()
@@ -207,15 +214,18 @@ def orders_phase(base: str, url: str, broker: EmbeddedBroker,
     }
 
 
-def flash_sale(base: str) -> dict[str, Any]:
+def flash_sale(base: str, api_pid: int) -> dict[str, Any]:
     headers = {"X-API-Key": KEY}
     httpx.post(f"{base}/v1/catalog/products", headers=headers, json={
         "sku": "flash0", "title": "Flash", "category": "bench",
         "price": {"amount": "1.00", "currency": "USD"}}).raise_for_status()
     httpx.post(f"{base}/v1/inventory/flash0/restock", json={"quantity": FLASH_STOCK},
                headers=headers).raise_for_status()
+    meter = CpuMeter(pids={"api": api_pid})
+    meter.start()
     client = finish(load(base, tag=f"flash{uuid.uuid4().hex[:6]}", orders=FLASH_CLIENTS,
                          clients=FLASH_CLIENTS, products=1, prefix="flash", burst=True))
+    cpu = meter.stop()
     stock = httpx.get(f"{base}/v1/inventory/flash0").json()
     expected = {"201": FLASH_STOCK, "409": FLASH_CLIENTS - FLASH_STOCK}
     if client["statuses"] != expected or (stock["available"], stock["reserved"]) != (
@@ -223,6 +233,8 @@ def flash_sale(base: str) -> dict[str, Any]:
         raise RuntimeError(f"flash sale broke: {client['statuses']}, stock {stock}")
     return {"clients": FLASH_CLIENTS, "stock": FLASH_STOCK, "statuses": client["statuses"],
             "wall_s": client["wall_s"], "p50_ms": client["p50_ms"],
+            "api_cpu_ms_per_request": round(cpu["api"] * 1000 / FLASH_CLIENTS, 2),
+            "machine_busy_share": cpu["machine_busy_share"],
             "p99_ms": client["p99_ms"], "max_ms": client["max_ms"],
             "final_stock": {"available": stock["available"], "reserved": stock["reserved"]}}
 
@@ -262,7 +274,7 @@ def main() -> None:
             assert broker.process is not None
             pids["broker"] = broker.process.pid
             orders = orders_phase(base, url, broker, pids)
-            flash = flash_sale(base)
+            flash = flash_sale(base, pids["api"])
     finally:
         for p in procs.values():
             p.terminate()
@@ -274,7 +286,9 @@ def main() -> None:
                                                     "order_p50_ms", "order_p99_ms")},
         "bare_inserts_per_s": round(bare, 1),
         "orders_over_bare": round(orders["orders_per_s"] / bare, 3),
-        "statements_per_order": len(statements), "statements": statements,
+        "statements_per_order": statements["statements"],
+        "round_trips_per_order": statements["round_trips"],
+        "statements": statements["requests"],
         "flash_sale": flash,
         **{k: v for k, v in orders.items() if k in ("cpu_ms_per_order", "machine_busy_share",
                                                     "backend_states")},

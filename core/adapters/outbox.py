@@ -27,7 +27,17 @@ from core.domain.events import DomainEvent
 SHARDS = 16  # the migration seeds as many rows in outbox_shards
 
 
+def _fields(obj: Any) -> dict[str, Any]:
+    # not dataclasses.asdict: that deep-copies every value first, a third of the time spent
+    # turning an event into its contract on the order path
+    return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, str | int | None):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _fields(value)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, UUID | datetime):
@@ -43,7 +53,7 @@ def _plain(value: Any) -> Any:
 
 def to_contract(event: DomainEvent) -> Event:
     """The catalog's event for a domain event; raises `contracts.EventError` if it breaks it."""
-    return parse_event({"event_type": event.event_type, **_plain(dataclasses.asdict(event))})
+    return parse_event({"event_type": event.event_type, **_fields(event)})
 
 
 def shard_of(aggregate_key: str) -> int:
@@ -109,8 +119,9 @@ class OutboxStore:
                 .where(outbox.c.shard.in_(claimed), outbox.c.sent_at.is_(None))
                 .order_by(outbox.c.id).limit(batch)).all()
         messages = tuple(
+            # the payload is the contract's canonical JSON, checked when it was written
             OutboxMessage(id=r.id, topic=r.topic, key=r.message_key.encode(),
-                          value=dump_event(parse_event(r.payload)))
+                          value=r.payload.encode())
             for r in rows)
         return Claim(shards=claimed, messages=messages)
 

@@ -1,7 +1,8 @@
 """The order path on PostgreSQL: psycopg's async driver, one request per round trip.
 
-1. The Idempotency-Key's stored result and the lines' prices (outside the transaction: under
-   READ COMMITTED each statement sees the latest commits anyway, and neither read locks).
+1. The Idempotency-Key's stored result, the lines' prices and stock levels (outside the
+   transaction: under READ COMMITTED each statement sees the latest commits anyway, and none
+   of these reads locks). A line already short is refused here, with nothing written.
 2. BEGIN, the order, its lines, the key's record and the `order_placed` outbox row, then one
    conditional update per line in sku order (`available >= quantity`, RETURNING the level
    left): the stock rows are locked only from here on.
@@ -37,11 +38,12 @@ from core.domain.errors import Conflict, DomainError, InvalidInput
 from core.domain.events import DomainEvent
 from core.domain.money import CENT, Money
 from core.domain.orders import Order
-from core.service_layer.placing import PlacementTransaction
+from core.service_layer.placing import PlacementTransaction, Snapshot
 from core.service_layer.unit_of_work import IdempotencyRecord
 
 _KEY = "SELECT fingerprint, result FROM idempotency_keys WHERE key = %s;"
-_PRICES = "SELECT sku, price_amount, price_currency FROM products WHERE sku = ANY(%s);"
+_PRODUCTS = ("SELECT p.sku, p.price_amount, p.price_currency, s.available FROM products p "
+             "LEFT JOIN stock s ON s.product_sku = p.sku WHERE p.sku = ANY(%s);")
 _ORDER = ("INSERT INTO orders (order_id, user_id, status, total_amount, currency, "
           "payment_method, payment_reference, failure_reason, version, status_changed_at) "
           "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s);")
@@ -91,15 +93,14 @@ class PgPlacement(PlacementTransaction):
     def __init__(self, *, cur: AsyncClientCursor[Any]) -> None:
         self.cur = cur
 
-    async def look_up(self, *, idempotency_key: str | None,
-                      skus: Sequence[str]) -> tuple[IdempotencyRecord | None, dict[str, Money]]:
+    async def look_up(self, *, idempotency_key: str | None, skus: Sequence[str]) -> Snapshot:
         sql, params = "", list[Any]()
         if idempotency_key is not None:
             sql, params = _KEY, [idempotency_key]
         if skus:
-            sql, params = sql + _PRICES, [*params, list(skus)]
+            sql, params = sql + _PRODUCTS, [*params, list(skus)]
         if not sql:
-            return None, {}
+            return Snapshot(record=None, prices={}, available={})
         cur = self.cur
         await cur.execute(sql, params)
         record = None
@@ -110,7 +111,9 @@ class PgPlacement(PlacementTransaction):
                                            result=found[1])
             cur.nextset()
         rows = await cur.fetchall() if skus else []
-        return record, {sku: _money(cents, currency) for sku, cents, currency in rows}
+        return Snapshot(record=record,
+                        prices={sku: _money(cents, money) for sku, cents, money, _ in rows},
+                        available={sku: left for sku, _, _, left in rows if left is not None})
 
     async def place(self, order: Order, *,
                     record: IdempotencyRecord | None) -> dict[str, int | None]:

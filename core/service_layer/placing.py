@@ -14,6 +14,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Protocol
 
 from core.domain.errors import Conflict, InvalidInput
@@ -26,14 +27,23 @@ from core.service_layer.messagebus import IdempotencyKeyReused, fingerprint
 from core.service_layer.unit_of_work import IdempotencyRecord
 
 
+@dataclass(frozen=True, kw_only=True)
+class Snapshot:
+    """What the order path reads before it writes, without a lock."""
+
+    record: IdempotencyRecord | None  # the first result stored under the key
+    prices: dict[str, Money]  # per sku that is a product
+    # Per sku with a stock row: the committed level. Enough to refuse an order (that is the
+    # order arriving just before a concurrent restock), never to accept one.
+    available: dict[str, int]
+
+
 class PlacementTransaction(abc.ABC):
     """One transaction of the order path; leaving it without `commit` rolls it back."""
 
     @abc.abstractmethod
-    async def look_up(self, *, idempotency_key: str | None,
-                      skus: Sequence[str]) -> tuple[IdempotencyRecord | None, dict[str, Money]]:
-        """The first result stored under the key (None without one), and the price of each
-        of `skus` that is a product."""
+    async def look_up(self, *, idempotency_key: str | None, skus: Sequence[str]) -> Snapshot:
+        """The result stored under the key (None without one), prices and stock of `skus`."""
 
     @abc.abstractmethod
     async def place(self, order: Order, *,
@@ -65,23 +75,27 @@ def _replayed(record: IdempotencyRecord, command: commands.PlaceOrder) -> views.
 
 async def _place(cmd: commands.PlaceOrder, tx: PlacementTransaction, new_id: Callable[[], str],
                  idempotency_key: str | None) -> views.View:
-    stored, prices = await tx.look_up(idempotency_key=idempotency_key,
-                                      skus=[ln.sku for ln in cmd.lines])
-    if stored is not None:
-        return _replayed(stored, cmd)
+    seen = await tx.look_up(idempotency_key=idempotency_key, skus=[ln.sku for ln in cmd.lines])
+    if seen.record is not None:
+        return _replayed(seen.record, cmd)
     lines = []
     for i, req in enumerate(cmd.lines):
-        price = prices.get(req.sku)
+        price = seen.prices.get(req.sku)
         if price is None:
             raise InvalidInput(f"unknown product {req.sku!r}", field=f"lines.{i}.product_id")
         lines.append(OrderLine(product_sku=req.sku, quantity=req.quantity, unit_price=price))
     order = Order(order_id=new_id(), user_id=cmd.user_id, currency=cmd.currency, lines=lines)
+    by_sku = sorted(enumerate(cmd.lines), key=lambda pair: pair[1].sku)
+    for i, req in by_sku:  # sold out already: refused without a write (a flash sale's 409s)
+        now = seen.available.get(req.sku)
+        if now is not None and now < req.quantity:
+            raise out_of_stock(req.sku, req.quantity, now, field=f"lines.{i}.quantity")
     view = views.order(order)
     record = None if idempotency_key is None else IdempotencyRecord(
         key=idempotency_key, fingerprint=fingerprint(cmd), result=view)
     levels = await tx.place(order, record=record)
     events: list[DomainEvent] = []
-    for i, req in sorted(enumerate(cmd.lines), key=lambda pair: pair[1].sku):
+    for i, req in by_sku:
         left = levels[req.sku]
         if left is None:
             now = await tx.available_after_rollback(req.sku)
@@ -104,7 +118,7 @@ async def place_order(cmd: commands.PlaceOrder, *, desk: OrderDesk, new_id: Call
             raise
         # A concurrent first attempt with the same key committed meanwhile: its result.
         async with desk.transaction() as tx:
-            stored, _ = await tx.look_up(idempotency_key=idempotency_key, skus=())
+            stored = (await tx.look_up(idempotency_key=idempotency_key, skus=())).record
         if stored is None:
             raise
         return _replayed(stored, cmd)
