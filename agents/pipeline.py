@@ -64,10 +64,6 @@ FIRST_DELAY_S = 0.1
 MAX_DELAY_S = 5.0
 
 
-# A record (topic, partition, offset, key, value, timestamp in ms) and its parsed event.
-Item = tuple[Any, Any]
-
-
 @dataclass(frozen=True, slots=True)
 class Fault:
     """Why a group failed: `field` is `processing` (the context's logic) or `store` (the
@@ -184,7 +180,10 @@ class Pipeline:
 
 class Settlement:
     """One batch through one pipeline, resumable: `run()` again after an exception carries
-    on from the first step not done, so no step is applied twice."""
+    on from the first step not done, so no step is applied twice.
+
+    Groups are index ranges over parallel lists of records and events (the halves of a range
+    are ranges): no object per event, which the garbage collector would pay for."""
 
     def __init__(self, pipeline: Pipeline, records: Sequence[Any]) -> None:
         self.p = pipeline
@@ -192,9 +191,12 @@ class Settlement:
         self.started = time.perf_counter()
         self.letters: list[Message] = []
         self.dead = 0  # dead letters of stages parse and process
-        self.applied: list[Item] = []
-        self.to_apply: list[list[Item]] | None = None  # a stack of groups
-        self.to_decide: list[list[Item]] | None = None
+        self.msgs: list[Any] = []  # the records that parsed, and their events
+        self.events: list[Any] = []
+        self.applied_msgs: list[Any] = []
+        self.applied_events: list[Any] = []
+        self.to_apply: list[tuple[int, int]] | None = None  # a stack of ranges
+        self.to_decide: list[tuple[int, int]] | None = None
         self.outboxes: list[str] = []
         self.now = 0.0
         self.done: set[str] = set()
@@ -202,30 +204,32 @@ class Settlement:
     async def run(self) -> None:
         p = self.p
         if self.to_apply is None:
-            self.to_apply = [self._parse()]
+            self._parse()
+            self.to_apply = [(0, len(self.events))] if self.events else []
         while self.to_apply:
-            group = self.to_apply[-1]
-            fault = await p.apply([ev for _, ev in group]) if group else None
+            lo, hi = self.to_apply[-1]
+            fault = await p.apply(_part(self.events, lo, hi))
             self.to_apply.pop()
             if fault is None:
-                self.applied += group
+                self.applied_msgs += _part(self.msgs, lo, hi)
+                self.applied_events += _part(self.events, lo, hi)
             else:
-                self._split(group, fault, "process", self.to_apply)
+                self._split(self.msgs, lo, hi, fault, "process", self.to_apply)
         if self.to_decide is None:
             self.now = time.time()
-            self.to_decide = [self.applied] if self.applied else []
+            self.to_decide = [(0, len(self.applied_events))] if self.applied_events else []
         while self.to_decide:
-            group = self.to_decide[-1]
-            fault = await p.decide([ev for _, ev in group], self.now, self.outboxes)
+            lo, hi = self.to_decide[-1]
+            fault = await p.decide(_part(self.applied_events, lo, hi), self.now, self.outboxes)
             self.to_decide.pop()
             if fault is not None:
-                self._split(group, fault, "after", self.to_decide)
+                self._split(self.applied_msgs, lo, hi, fault, "after", self.to_decide)
         if "count" not in self.done:
             if self.letters:
                 await p.count_dead(len(self.letters))
             self.done.add("count")
         if "spool" not in self.done:
-            await p.spool_events([msg.value for msg, _ in self.applied])
+            await p.spool_events([msg.value for msg in self.applied_msgs])
             self.done.add("spool")
         if "send" not in self.done:
             if self.outboxes:
@@ -238,25 +242,25 @@ class Settlement:
             self.done.add("metrics")
             self._observe()
 
-    def _parse(self) -> list[Item]:
-        valid = []
+    def _parse(self) -> None:
+        msgs, events = self.msgs, self.events
         for msg in self.records:
             try:
-                valid.append((msg, parse_event(msg.value)))
+                events.append(parse_event(msg.value))
+                msgs.append(msg)
             except EventError as exc:
                 self._letter(msg, str(exc), exc.field, "parse")
             except Exception as exc:  # whatever the bytes do to the parser
                 self._letter(msg, f"unparseable: {exc!r}", "event", "parse")
-        return valid
 
-    def _split(self, group: list[Item], fault: Fault, stage: str,
-               stack: list[list[Item]]) -> None:
-        if len(group) > 1:
+    def _split(self, msgs: list[Any], lo: int, hi: int, fault: Fault, stage: str,
+               stack: list[tuple[int, int]]) -> None:
+        if hi - lo > 1:
             self.p.metrics.splits.labels(self.p.context.name).inc()
-            mid = len(group) // 2
-            stack += [group[mid:], group[:mid]]  # the first half is settled first
+            mid = (lo + hi) // 2
+            stack += [(mid, hi), (lo, mid)]  # the first half is settled first
             return
-        msg = group[0][0]
+        msg = msgs[lo]
         log.warning("agent %s: event at %s/%s/%s dead-lettered (%s): %r", self.p.context.name,
                     msg.topic, msg.partition, msg.offset, stage, fault.error)
         self._letter(msg, f"{stage} failed: {fault.error!r}", fault.field, stage)
@@ -271,10 +275,14 @@ class Settlement:
 
     def _observe(self) -> None:
         m, name, events = self.p.metrics, self.p.context.name, self.records
-        m.events.labels(name, "ok").inc(len(self.applied))
+        m.events.labels(name, "ok").inc(len(self.applied_msgs))
         if self.dead:
             m.events.labels(name, "dead_letter").inc(self.dead)
         m.processing.labels(name).observe(time.perf_counter() - self.started)
         fresh, done = m.freshness.labels(name), time.time()
         for msg in events[:: max(1, len(events) // 20)]:
             fresh.observe(max(0.0, done - msg.timestamp / 1000))
+
+
+def _part(items: list[Any], lo: int, hi: int) -> list[Any]:
+    return items if lo == 0 and hi == len(items) else items[lo:hi]
