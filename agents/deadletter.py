@@ -33,6 +33,7 @@ MAX_RECORD_BYTES = (2 * ORIGINAL_PREFIX_BYTES + 6 * (MAX_ERROR_CHARS + MAX_FIELD
                                                      + MAX_KEY_BYTES + 300) + 1024)
 FIRST_DELAY_S = 0.1
 MAX_DELAY_S = 5.0
+REKEY_AFTER_ROUNDS = 4  # about 1.5 s of back-off
 
 
 def _text(value: str, limit: int) -> str:
@@ -96,12 +97,13 @@ class Message:
 
 async def deliver(topic: Any, messages: Sequence[Message], *, what: str,
                   on_retry: Callable[[], object] | None = None,
-                  shrink: Callable[[bytes], bytes] | None = None) -> None:
+                  fallback: Callable[[Message, BaseException, int], Message] | None = None
+                  ) -> None:
     """Send every message and wait for the broker's acknowledgement of each; resend what
     failed with back-off until all are delivered. Never raises (but `CancelledError`): a
-    broker that fails is waited for, and the batch is not committed meanwhile. `shrink`
-    makes a message the broker finds too large smaller (it never should be)."""
-    todo, delay = list(messages), FIRST_DELAY_S
+    broker that fails is waited for, and the batch is not committed meanwhile. `fallback`
+    (message, error, failed rounds) may change what is sent again."""
+    todo, delay, rounds = list(messages), FIRST_DELAY_S, 0
     while todo:
         sent: list[tuple[Message, Any]] = []
         failed: list[Message] = []
@@ -120,9 +122,9 @@ async def deliver(topic: Any, messages: Sequence[Message], *, what: str,
                 errors.append(exc)
         if not failed:
             return
-        if shrink is not None:
-            failed = [Message(m.key, shrink(m.value)) if isinstance(e, MessageSizeTooLargeError)
-                      else m for m, e in zip(failed, errors, strict=True)]
+        rounds += 1
+        if fallback is not None:
+            failed = [fallback(m, e, rounds) for m, e in zip(failed, errors, strict=True)]
         if on_retry is not None:
             on_retry()
         log.warning("%s: %d of %d messages not delivered, retrying in %.1fs: %r", what,
@@ -131,7 +133,17 @@ async def deliver(topic: Any, messages: Sequence[Message], *, what: str,
         delay, todo = min(delay * 2, MAX_DELAY_S), failed
 
 
+def _letter_fallback(m: Message, error: BaseException, rounds: int) -> Message:
+    """A letter the broker finds too large loses its original (it never should be); one
+    refused again and again goes to any partition: a broker that lost a partition (an empty
+    broker in its place, topics auto-created smaller) can refuse its key's forever. The
+    source key stays in the record."""
+    if isinstance(error, MessageSizeTooLargeError):
+        return Message(m.key, _without_original(m.value))
+    return Message(None, m.value) if rounds >= REKEY_AFTER_ROUNDS else m
+
+
 async def deliver_letters(topic: Any, letters: Sequence[Message],
                           on_retry: Callable[[], object] | None = None) -> None:
     await deliver(topic, letters, what="dead letters", on_retry=on_retry,
-                  shrink=_without_original)
+                  fallback=_letter_fallback)

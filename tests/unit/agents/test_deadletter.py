@@ -6,7 +6,7 @@ import hashlib
 
 import orjson
 import pytest
-from aiokafka.errors import MessageSizeTooLargeError
+from aiokafka.errors import MessageSizeTooLargeError, UnknownError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,3 +96,25 @@ async def test_a_letter_too_large_for_the_broker_is_sent_without_its_original() 
     [sent] = [orjson.loads(v) for v in topic.sent]
     assert sent["original_encoding"] == "omitted" and sent["source"]["offset"] == 7
     assert sent["original_sha256"] == hashlib.sha256(b"x" * 5000).hexdigest()
+
+
+async def test_a_letter_its_partition_refuses_forever_goes_to_any_partition() -> None:
+    class LostPartition:  # an empty broker in place of the old one lacks the key's partition
+        def __init__(self) -> None:
+            self.sent: list[tuple[bytes | None, bytes]] = []
+
+        async def send(self, *, key: bytes | None, value: bytes) -> asyncio.Future[None]:
+            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            if key == b"burst":
+                fut.set_exception(UnknownError())
+            else:
+                self.sent.append((key, value))
+                fut.set_result(None)
+            return fut
+
+    topic = LostPartition()
+    value = dead_letter(raw=b"{", error="e", field="event", topic="t", partition=3, offset=9,
+                        key=b"burst")
+    await asyncio.wait_for(deliver_letters(topic, [Message(b"burst", value)]), timeout=30)
+    [(key, sent)] = topic.sent
+    assert key is None and orjson.loads(sent)["source"]["key"] == "burst"
