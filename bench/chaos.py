@@ -37,8 +37,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from agora.broker import EmbeddedBroker, free_port
-from agora.simulator.traffic import Traffic
 from bench import ledger
 from bench.faults import DOWN_S, INJECT, RedisServer, Say, Stage, worker_metric
 from bench.ledger import Sent
@@ -46,6 +44,8 @@ from bench.poison import Record, hostile_events, interleave, poisons, record_of
 from bench.report import PLOTS, write_result
 from bench.workers import Worker
 from features.online import OnlineStore, open_store
+from launch.broker import EmbeddedBroker, free_port
+from launch.simulator.traffic import Traffic
 
 FAULTS = ("poison", "redis-kill", "worker-kill", "broker-freeze", "broker-replace")
 SETTLE_S = 60.0

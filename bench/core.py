@@ -34,9 +34,9 @@ import httpx
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from sqlalchemy import create_engine, text
 
-from agora.broker import EmbeddedBroker, free_port
 from bench.core_probe import BackendSampler, CpuMeter
 from core.migrations import upgrade
+from launch.broker import EmbeddedBroker, free_port
 
 POSTGRES = os.environ.get("AGORA_BENCH_POSTGRES_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -115,7 +115,7 @@ def statements_per_order(url: str) -> dict[str, Any]:
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "agora.cli", *args], env=env,
+    return subprocess.Popen([sys.executable, "-m", "launch.cli", *args], env=env,
                             stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

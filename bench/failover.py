@@ -24,12 +24,12 @@ from typing import Any
 
 import orjson
 
-from agora.broker import EmbeddedBroker, free_port
 from bench.report import write_result
 from bench.workers import Worker
 from contracts.topics import Topic
 from features.online import OnlineStore, open_store
 from features.users import session_key
+from launch.broker import EmbeddedBroker, free_port
 
 PARTITIONS = 4
 PROBE_EVERY_S = 0.05

@@ -7,7 +7,7 @@
 - `freeze` / `thaw`: SIGSTOP and SIGCONT of the embedded broker. The port stays open but
   nothing answers, as with a hung broker or a network partition; the broker keeps its data.
 - `crash` (or `stop_broker`), then `EmbeddedBroker.start` again: a fresh broker on the same
-  port. tansu runs with memory storage only (agora/broker.py), so the new one has empty
+  port. tansu runs with memory storage only (launch/broker.py), so the new one has empty
   topics: offsets start at 0 again and the consumer group's commits are gone.
 """
 
@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from agora.broker import EmbeddedBroker, free_port
 from bench import ledger
 from bench.ledger import Sent
 from bench.poison import CONTROL, Record
 from bench.workers import Worker
 from contracts.topics import Topic
 from features.online import OnlineStore
+from launch.broker import EmbeddedBroker, free_port
 
 DOWN_S = 3.0
 BURST = 300  # poisons of 50 KB sent just before a broker fault

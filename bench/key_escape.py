@@ -16,10 +16,10 @@ from agents.activity.logic import activity_writes
 from agents.app import contexts
 from agents.trending.logic import interactions, trending_writes
 from agora.settings import WorkerSettings
-from agora.simulator.traffic import Traffic
 from bench.report import write_result
 from contracts import parse_event, topic_for
 from features.online import WriteBatch
+from launch.simulator.traffic import Traffic
 
 N_EVENTS = 60_000
 BATCH = 5_000

@@ -18,12 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from agora.broker import EmbeddedBroker, free_port
-from agora.replay.runner import load, replay
 from bench.report import write_result
 from bench.workers import Worker
 from features import kpis as k
 from features.online import open_store
+from launch.broker import EmbeddedBroker, free_port
+from launch.replay.runner import load, replay
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 RETAIL_FIELDS = {"orders": k.ORDERS, "gmv_cents": k.GMV_CENTS, "units": k.UNITS,

@@ -26,8 +26,8 @@ import httpx
 import numpy as np
 import pandas as pd
 
-from agora.broker import free_port
 from bench.report import PLOTS, serving_plot, write_result
+from launch.broker import free_port
 
 N_ITEMS = 12_000
 N_USERS = 20_000

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from agora.broker import EmbeddedBroker, free_port
-from agora.simulator.run import simulate
 from bench.report import write_result
+from launch.broker import EmbeddedBroker, free_port
+from launch.simulator.run import simulate
 
 
 def raw_producer(bootstrap: str, duration_s: float) -> float:

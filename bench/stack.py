@@ -29,12 +29,13 @@ RESULTS = Path(__file__).resolve().parent / "results" / "stack.json"
 CONNECTIONS, DURATION_S = 32, 15.0
 
 
-def start_stack(apis: int, data_dir: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def start_stack(apis: int, data_dir: Path, *, rate: float = 60,
+                train_after: int = 100000000) -> tuple[subprocess.Popen[str], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
     env.update(AGORA_DATA_DIR=str(data_dir), AGORA_LAKE_FLUSH_S="3")
-    proc = subprocess.Popen([sys.executable, "-m", "agora.cli", "stack", "--apis", str(apis),
-                             "--rate", "60", "--train-every", "3600",
-                             "--train-after-events", "100000000"],
+    proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "stack", "--apis", str(apis),
+                             "--rate", str(rate), "--train-every", "3600",
+                             "--train-after-events", str(train_after)],
                             env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     lines: dict[str, str] = {}
@@ -105,7 +106,49 @@ def run(apis: int, *, kill: bool) -> dict[str, Any]:
             proc.wait(60)
 
 
+def champion_version(lines: dict[str, str]) -> str | None:
+    found = httpx.get(f"{lines['mlflow']}/api/2.0/mlflow/registered-models/alias",
+                      params={"name": "agora-recommender", "alias": "champion"}, timeout=5)
+    return str(found.json()["model_version"]["version"]) if found.status_code == 200 else None
+
+
+def replay_cycle(path: str, limit: int) -> dict[str, Any]:
+    """The trainer on a replay of Online Retail (no simulator): the stack retrains once the
+    lake holds 99% of the replayed events; the figure is the time from the replay's last
+    event sent to a champion served by both replicas."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, lines = start_stack(2, Path(tmp), rate=0, train_after=int(limit * 0.99))
+        try:
+            env = {**os.environ, "AGORA_KAFKA_BOOTSTRAP": lines["broker"]}
+            started = time.monotonic()
+            done = subprocess.run([sys.executable, "-m", "launch.cli", "replay", "online-retail",
+                                   "--path", path, "--limit", str(limit)], env=env,
+                                  capture_output=True, text=True, check=True, timeout=900)
+            sent, before = time.monotonic(), champion_version(lines)
+            promoted = None  # a cycle on part of the replay may have promoted already
+            while time.monotonic() - sent < 900 and promoted is None:
+                version = champion_version(lines)
+                promoted = version if version != before else None
+                time.sleep(1)
+            return {"dataset": "online-retail", "limit": limit,
+                    "replay": done.stdout.strip().splitlines()[-1],
+                    "replay_s": round(sent - started, 1), "champion_before": before,
+                    "last_event_to_promoted_s": round(time.monotonic() - sent, 1)
+                    if promoted else None, "champion_version": promoted,
+                    "trainer_cycle_s": trainer_cycle_seconds(lines)}
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(60)
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--replay-online-retail":
+        # python -m bench.stack --replay-online-retail ../shared/datasets/uci-online-retail [N]
+        limit = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
+        result = replay_cycle(sys.argv[2], limit)
+        print(json.dumps(result, indent=2))
+        (RESULTS.parent / "stack_replay.json").write_text(json.dumps(result, indent=2) + "\n")
+        return
     results = {"connections": CONNECTIONS, "duration_s": DURATION_S, "cores": os.cpu_count(),
                "runs": [run(1, kill=False), run(2, kill=True)]}
     RESULTS.parent.mkdir(exist_ok=True)

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import orjson
 
-from agora.broker import EmbeddedBroker, free_port
-from agora.simulator.traffic import Traffic
 from contracts.topics import SOURCE_TOPICS, key_for, topic_for
 from features import kpis as k
 from features.online import OnlineStore, open_store
 from features.users import session_key
+from launch.broker import EmbeddedBroker, free_port
+from launch.simulator.traffic import Traffic
 
 N_EVENTS = int(os.environ.get("BENCH_STREAM_EVENTS", "100000"))
 RATE = 2000.0
@@ -136,7 +136,7 @@ async def measure(bootstrap: str, url: str | None, tmp: str) -> dict[str, float]
            "AGORA_REDIS_URL": url or "", "AGORA_LOG_LEVEL": "WARNING",
            "AGORA_WORKER_APP_ID": f"bench-{uuid.uuid4().hex[:6]}"}
     worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "agora.cli", "worker", "--web-port", str(free_port()), env=env,
+        sys.executable, "-m", "launch.cli", "worker", "--web-port", str(free_port()), env=env,
         stdout=subprocess.DEVNULL)
     try:
         rate = await agents_rate(store, N_EVENTS)

@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agora.broker import free_port
+from launch.broker import free_port
 
 _SAMPLE = re.compile(r'^agora_worker_events_total\{agent="(\w+)",outcome="ok"\} ([0-9.e+]+)$',
                      re.MULTILINE)
@@ -40,7 +40,7 @@ class Worker:
                **self.env}
         log = (self.data_dir / f"worker-{self.web_port}.log").open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "agora.cli", "worker", "--web-port", str(self.web_port)],
+            [sys.executable, "-m", "launch.cli", "worker", "--web-port", str(self.web_port)],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         return self
 

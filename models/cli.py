@@ -1,4 +1,4 @@
-"""`agora train` and `agora evaluate`; agora/cli.py calls `register(subparsers)`.
+"""`agora train` and `agora evaluate`; launch/cli.py calls `register(subparsers)`.
 
 Both commands print their result on stdout (JSON with `--json`); progress bars and logs
 go to stderr.

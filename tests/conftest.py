@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from agora.broker import EmbeddedBroker, free_port
+from launch.broker import EmbeddedBroker, free_port
 
 POSTGRES_URL = os.environ.get("AGORA_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -7,7 +7,7 @@ import asyncio
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from agora.broker import wait_for_metadata
+from agora.kafka import wait_for_metadata
 from features.online import StoreUnavailable
 from serving.deps import PublisherDep, RegistryDep, SettingsDep, StoreDep
 from serving.readiness import degraded_parts

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from agora.broker import free_port
+from launch.broker import free_port
 
 BIN = Path(os.environ.get("AGORA_PG_BIN", "/usr/lib/postgresql/15/bin"))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agora.broker import EmbeddedBroker, free_port
+from launch.broker import EmbeddedBroker, free_port
 
 pytestmark = pytest.mark.e2e
 ADMIN_KEY = "e2e-admin-key-0123456789"
@@ -26,7 +26,7 @@ def serve(*, database_url: str, bootstrap: str, data_dir: Path) -> tuple[subproc
     env = {**os.environ, "AGORA_DATABASE_URL": database_url, "AGORA_ADMIN_API_KEY": ADMIN_KEY,
            "AGORA_KAFKA_BOOTSTRAP": bootstrap, "AGORA_DATA_DIR": str(data_dir),
            "AGORA_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "serve", "--port", str(port)],
                             env=env, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

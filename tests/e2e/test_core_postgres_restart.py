@@ -21,11 +21,11 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from sqlalchemy import func, select
 
-from agora.broker import EmbeddedBroker, free_port
 from contracts import parse_event
 from core.adapters.database import create_database_engine
 from core.adapters.tables import orders, outbox
 from core.migrations import upgrade
+from launch.broker import EmbeddedBroker, free_port
 from tests.e2e.private_postgres import PrivatePostgres, unavailable_reason
 
 pytestmark = [pytest.mark.e2e, pytest.mark.own_broker]
@@ -48,7 +48,7 @@ def postgres() -> Iterator[PrivatePostgres]:
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "agora.cli", *args], env=env,
+        return subprocess.Popen([sys.executable, "-m", "launch.cli", *args], env=env,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from agora.broker import free_port
+from launch.broker import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +69,7 @@ def demo(tmp_path: Path) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "agora.cli",
+            "launch.cli",
             "demo",
             "--broker-port",
             str(free_port()),

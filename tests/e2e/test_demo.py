@@ -21,7 +21,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from agora.broker import free_port
+from launch.broker import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +71,7 @@ def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
     broker_port, api_port = free_port(), free_port()
     env = {**os.environ, "AGORA_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     demo = subprocess.Popen(
-        [sys.executable, "-m", "agora.cli", "demo", "--broker-port", str(broker_port),
+        [sys.executable, "-m", "launch.cli", "demo", "--broker-port", str(broker_port),
          "--api-port", str(api_port), "--rate", "200", "--train-after", "10"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )

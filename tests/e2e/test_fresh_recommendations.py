@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from agora.broker import EmbeddedBroker, free_port
 from agora.settings import ServingSettings
+from launch.broker import EmbeddedBroker, free_port
 from tests.unit.serving.conftest import (
     FakeSource,
     generated_interactions,
@@ -32,7 +32,7 @@ def worker(broker: EmbeddedBroker, tmp_path: Path) -> Iterator[None]:
     env = {**os.environ, "AGORA_KAFKA_BOOTSTRAP": broker.bootstrap,
            "AGORA_DATA_DIR": str(tmp_path), "AGORA_WORKER_APP_ID": f"w-{uuid.uuid4().hex[:8]}"}
     with (tmp_path / "worker.log").open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "agora.cli", "worker", "--web-port",
+        proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "worker", "--web-port",
                                  str(free_port())], env=env, stdout=log,
                                 stderr=subprocess.STDOUT)
         yield

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from agora.broker import EmbeddedBroker
 from bench.chaos import scenario
+from launch.broker import EmbeddedBroker
 from tests.integration.agents.worker import require_redis_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.own_broker]

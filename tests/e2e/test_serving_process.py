@@ -11,7 +11,7 @@ import httpx
 import mlflow
 import pytest
 
-from agora.broker import free_port
+from launch.broker import free_port
 from tests.unit.serving.conftest import generated_interactions
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ def test_agora_serve_follows_the_champion(tmp_path):
            "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "AGORA_ADMIN_API_KEY": KEY,
            "AGORA_MODEL_POLL_S": "0.5", "AGORA_REDIS_URL": ""}
     log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "serve", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

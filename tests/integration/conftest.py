@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from agora.redis_cluster import LocalRedisCluster, cluster_tools
+from launch.redis_cluster import LocalRedisCluster, cluster_tools
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ import sys
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from agora.broker import free_port
 from contracts.topics import TOPICS
+from launch.broker import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ async def topics(bootstrap: str) -> set[str]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_broker_command_lifecycle(sig: signal.Signals) -> None:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "agora.cli", "broker", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "broker", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         assert proc.stdout is not None

@@ -18,8 +18,8 @@ from packaging.version import Version
 from pydantic_settings import BaseSettings
 
 import agora.settings as settings_module
-from agora.cli import build_parser
 from contracts.topics import TOPICS
+from launch.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

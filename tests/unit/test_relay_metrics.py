@@ -6,9 +6,9 @@ from __future__ import annotations
 import urllib.request
 from pathlib import Path
 
-from agora.broker import free_port
-from agora.relay_metrics import serve_relay_metrics
+from core.entrypoints.relay_metrics import serve_relay_metrics
 from core.migrations import upgrade
+from launch.broker import free_port
 
 
 def scrape(port: int) -> str:

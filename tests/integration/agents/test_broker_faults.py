@@ -31,9 +31,9 @@ from pathlib import Path
 
 import pytest
 
-from agora.broker import EmbeddedBroker
 from bench.chaos import scenario
 from bench.faults import BURST
+from launch.broker import EmbeddedBroker
 from tests.integration.agents.worker import require_redis_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.own_broker]

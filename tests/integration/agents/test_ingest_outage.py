@@ -16,9 +16,9 @@ from aiokafka import AIOKafkaProducer
 
 from agents import ingest as ingest_module
 from agents.ingest import BatchIngest
-from agora.broker import EmbeddedBroker
 from features.online import StoreUnavailable
 from features.online.sqlite_store import SqliteStore
+from launch.broker import EmbeddedBroker
 from tests.unit.agents.pipeline_kit import TOPIC, Faulty, MemoryTopic, applied, pipeline, viewed
 
 pytestmark = [pytest.mark.integration, pytest.mark.own_broker]

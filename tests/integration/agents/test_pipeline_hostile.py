@@ -79,7 +79,7 @@ def _envelope(event_type: str, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _from_traffic() -> None:
-    from agora.simulator.traffic import Traffic
+    from launch.simulator.traffic import Traffic
 
     traffic = Traffic(seed=11)
     for _ in range(20_000):

@@ -17,8 +17,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi.testclient import TestClient
 
-from agora.broker import EmbeddedBroker, free_port
 from agora.settings import ServingSettings
+from launch.broker import EmbeddedBroker, free_port
 from serving.app import create_app
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ def worker(broker: EmbeddedBroker, tmp_path: Path) -> Iterator[Path]:
     env = {**os.environ, "AGORA_KAFKA_BOOTSTRAP": broker.bootstrap,
            "AGORA_DATA_DIR": str(tmp_path), "AGORA_WORKER_APP_ID": f"w-{uuid.uuid4().hex[:8]}"}
     log = (tmp_path / "worker.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "agora.cli", "worker", "--web-port",
+    proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "worker", "--web-port",
                              str(free_port())], env=env, stdout=log, stderr=subprocess.STDOUT)
     yield tmp_path
     proc.terminate()

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from agora.broker import EmbeddedBroker
-from agora.replay.runner import replay
 from bench.workers import Worker
 from features import kpis as k
 from features.online.sqlite_store import SqliteStore
+from launch.broker import EmbeddedBroker
+from launch.replay.runner import replay
 
 pytestmark = [pytest.mark.integration, pytest.mark.own_broker]
 

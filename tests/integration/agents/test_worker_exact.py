@@ -22,13 +22,13 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from agora.broker import EmbeddedBroker
-from agora.simulator.traffic import Traffic
 from contracts.topics import Topic, key_for, topic_for
 from features import kpis as k
 from features.inventory import inventory_key
 from features.lake import read_events
 from features.online import OnlineStore, open_store
+from launch.broker import EmbeddedBroker
+from launch.simulator.traffic import Traffic
 from tests.integration.agents.worker import WorkerProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.own_broker]

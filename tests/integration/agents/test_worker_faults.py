@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from agora.broker import EmbeddedBroker
 from bench.chaos import Outcome, scenario
+from launch.broker import EmbeddedBroker
 from tests.integration.agents.worker import require_redis_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.own_broker]

@@ -1,4 +1,4 @@
-"""Run the real worker (`python -m agora.cli worker`) as a child process for tests, on the
+"""Run the real worker (`python -m launch.cli worker`) as a child process for tests, on the
 embedded store or on Redis (`WorkerProcess(..., redis_url=...)`)."""
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from agora.broker import free_port
 from agora.settings import ServingSettings
+from launch.broker import free_port
 from tests.integration.core.conftest import ADMIN_KEY, core_app
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from agora.broker import EmbeddedBroker, free_port
 from contracts import parse_event
 from core.adapters import outbox
 from core.adapters.database import create_database_engine
@@ -18,6 +17,7 @@ from core.adapters.kafka_publisher import KafkaPublisher
 from core.adapters.outbox import OutboxMessage, OutboxStore
 from core.domain.events import InventoryAdjusted
 from core.entrypoints.relay import Backoff, Relay
+from launch.broker import EmbeddedBroker, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.own_broker]
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from agora.broker import EmbeddedBroker, free_port
+from launch.broker import EmbeddedBroker, free_port
 from serving.analytics.lag import ConsumerLag, read_lag
 
 pytestmark = [pytest.mark.integration, pytest.mark.own_broker]

@@ -14,8 +14,8 @@ import mlflow
 import pandas as pd
 import pytest
 
-from agora.broker import free_port
 from features.lake import write_rows
+from launch.broker import free_port
 from models.registry import alias_version
 from models.trainer import Trainer, TrainerConfig, count_lake_events
 from models.training_job import TrainRequest, holdout_split

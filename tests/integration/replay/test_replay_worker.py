@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from agora.broker import EmbeddedBroker
-from agora.replay import online_retail
-from agora.replay.runner import replay
 from bench.replay import RETAIL_FIELDS, retail_expected
 from bench.workers import Worker
 from features import kpis as k
 from features.online.sqlite_store import SqliteStore
+from launch.broker import EmbeddedBroker
+from launch.replay import online_retail
+from launch.replay.runner import replay
 
 pytestmark = [pytest.mark.integration, pytest.mark.own_broker]
 

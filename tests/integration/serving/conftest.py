@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from agora.broker import free_port
+from launch.broker import free_port
 
 
 def wait_until(check: Callable[[], bool], timeout_s: float = 30.0, what: str = "") -> None:

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agora.broker import EmbeddedBroker
 from agora.settings import ServingSettings
+from launch.broker import EmbeddedBroker
 from tests.integration.serving.conftest import wait_until
 from tests.unit.contracts.test_bounds import hostile
 from tests.unit.serving.conftest import serving_client

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agora.broker import free_port
 from agora.settings import ServingSettings
+from launch.broker import free_port
 from tests.integration.serving.conftest import wait_until
 from tests.unit.models.health_data import pima_like
 from tests.unit.serving.conftest import STOREFRONT_KEY, serving_client

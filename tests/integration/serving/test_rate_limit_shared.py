@@ -16,8 +16,8 @@ import httpx
 import pytest
 import redis
 
-from agora.broker import free_port
 from agora.settings import ServingSettings
+from launch.broker import free_port
 from tests.integration.serving.conftest import OwnRedis, wait_until
 from tests.unit.serving.conftest import app_state, serving_client
 
@@ -36,7 +36,7 @@ def serve(tmp: Path, *, port: int, redis_url: str, prefix: str) -> subprocess.Po
            "AGORA_RATE_LIMIT_PER_S": str(BUDGET / MONTH_S),
            "AGORA_RATE_LIMIT_REDIS_TIMEOUT_S": "2"}
     log = (tmp / "serve.log").open("wb")
-    return subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "--port", str(port)],
+    return subprocess.Popen([sys.executable, "-m", "launch.cli", "serve", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agora.broker import free_port
 from agora.settings import ServingSettings
+from launch.broker import free_port
 from tests.unit.serving.conftest import FakeSource, generated_interactions, serving_client
 
 pytestmark = pytest.mark.integration

@@ -8,8 +8,8 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from agora.broker import free_port
 from agora.settings import ServingSettings
+from launch.broker import free_port
 from tests.integration.serving.conftest import wait_until
 from tests.unit.serving.conftest import generated_interactions, serving_client
 

@@ -28,8 +28,8 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.generation.stateful.state_machine import StepInput
 from sqlalchemy import create_engine
 
-from agora.broker import EmbeddedBroker, free_port
 from agora.settings import ServingSettings
+from launch.broker import EmbeddedBroker, free_port
 from serving.app import create_app
 from tests.integration.serving.conftest import wait_until
 from tests.unit.serving.conftest import ADMIN_KEY, FakeSource, generated_interactions

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from agora.broker import free_port
 from agora.settings import ServingSettings
+from launch.broker import free_port
 from serving.app import create_app
 from serving.security import KeyRing, static_keys
 

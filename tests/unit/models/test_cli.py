@@ -1,4 +1,4 @@
-"""`agora evaluate` through the argparse wiring that agora/cli.py uses."""
+"""`agora evaluate` through the argparse wiring that launch/cli.py uses."""
 
 from __future__ import annotations
 

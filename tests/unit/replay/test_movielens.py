@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agora.replay import movielens
 from contracts import parse_event
+from launch.replay import movielens
 
 
 def write(tmp_path: Path, *, items: bool = True) -> Path:

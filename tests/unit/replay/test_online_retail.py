@@ -6,8 +6,8 @@ import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agora.replay import online_retail
 from contracts import parse_event
+from launch.replay import online_retail
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
 ROWS = [

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from agora.replay import runner
-from agora.replay.runner import Pacer, replay
+from launch.replay import runner
+from launch.replay.runner import Pacer, replay
 
 
 class FakeProducer:

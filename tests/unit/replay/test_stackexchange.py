@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agora.replay import stackexchange
 from contracts import parse_event
+from launch.replay import stackexchange
 
 HEAD = '\ufeff<?xml version="1.0" encoding="utf-8"?>\n'
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from agora.broker import free_port
 from agora.settings import ServingSettings
+from launch.broker import free_port
 from models.catalog import build
 from models.interactions import Interactions
 from serving.app import create_app

@@ -61,8 +61,8 @@ def test_refused_names_each_forbidden_type_once() -> None:
 
 @pytest.fixture(scope="module")
 def scoped_client(tmp_path_factory):
-    from agora.broker import free_port
     from agora.settings import ServingSettings
+    from launch.broker import free_port
 
     # no broker: an admitted, valid batch answers 503 (it was about to be published)
     settings = ServingSettings(

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from agora.broker import free_port
 from agora.settings import ServingSettings
+from launch.broker import free_port
 from serving.app import create_app
 from tests.unit.serving.conftest import serving_client
 

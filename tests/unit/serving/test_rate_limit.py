@@ -11,8 +11,8 @@ from contextlib import contextmanager
 
 from fastapi.testclient import TestClient
 
-from agora.broker import free_port
 from agora.settings import ServingSettings
+from launch.broker import free_port
 from serving.app import create_app
 from serving.ratelimit import RateLimiter, budget
 from tests.unit.serving.conftest import app_state

@@ -53,8 +53,8 @@ def operations(app) -> Iterator[Operation]:
 
 @pytest.fixture(scope="module")
 def matrix_app(tmp_path_factory):
-    from agora.broker import free_port
     from agora.settings import ServingSettings
+    from launch.broker import free_port
 
     settings = ServingSettings(
         data_dir=tmp_path_factory.mktemp("matrix"), kafka_bootstrap=f"127.0.0.1:{free_port()}",

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import orjson
 
-from agora.simulator.traffic import Traffic
 from contracts import EventError, parse_event
+from launch.simulator.traffic import Traffic
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 

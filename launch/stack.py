@@ -23,9 +23,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agora.broker import free_port
-from agora.demo import Children, _die_with_parent, _http_ok
-from agora.stack_config import haproxy_config, prometheus_config
+from launch.broker import free_port
+from launch.demo import Children, _die_with_parent, _http_ok
+from launch.stack_config import haproxy_config, prometheus_config
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALL_HINT = ("{tool} is not installed: `make system-deps` (as root) or "
@@ -70,7 +70,7 @@ class Stack:
 
     def agora(self, name: str, args: list[str], env: dict[str, str] | None = None,
               *, one_shot: bool = False) -> subprocess.Popen[bytes]:
-        return self.run(name, [sys.executable, "-m", "agora.cli", *args], env, one_shot=one_shot)
+        return self.run(name, [sys.executable, "-m", "launch.cli", *args], env, one_shot=one_shot)
 
     def run(self, name: str, argv: list[str], env: dict[str, str] | None = None,
             *, one_shot: bool = False) -> subprocess.Popen[bytes]:
@@ -132,7 +132,7 @@ class Stack:
             self.env["AGORA_KAFKA_BOOTSTRAP"] = self.addresses["broker"] = outside
             return
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "agora.cli", "broker", "--port",
+        proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "broker", "--port",
                                  str(port)], env=self.env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, preexec_fn=_die_with_parent,
                                 start_new_session=True, cwd=self.folder)
@@ -173,7 +173,7 @@ class Stack:
     def _redis_cluster(self, single: str) -> None:
         """The online store on a cluster; the rate limits stay on the single Redis (the
         limits library's buckets are a workload of their own)."""
-        from agora.redis_cluster import LocalRedisCluster
+        from launch.redis_cluster import LocalRedisCluster
 
         cluster = LocalRedisCluster(folder=self.folder / "redis-cluster")
         cluster.start(spawn=lambda name, argv: self.run(name, argv))

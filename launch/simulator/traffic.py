@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agora.simulator.world import World
+from launch.simulator.world import World
 
 Event = dict[str, Any]
 

@@ -17,7 +17,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 
-from agora.broker import free_port
+from launch.broker import free_port
 
 _PR_SET_PDEATHSIG = 1
 
@@ -35,7 +35,7 @@ class Children:
 
     def start(self, name: str, args: list[str], env: dict[str, str],
               stdout: int | None = None, *, one_shot: bool = False) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, "-m", "agora.cli", *args], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "launch.cli", *args], env=env,
                                 stdin=subprocess.DEVNULL, stdout=stdout,
                                 preexec_fn=_die_with_parent, start_new_session=True)
         self.procs.append((name, proc))

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agora.replay.source import ReplayEvent, by_time, event_id
+from launch.replay.source import ReplayEvent, by_time, event_id
 
 CURRENCY = "GBP"
 TIMEZONE = "Europe/London"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 
 def _broker(args: argparse.Namespace) -> int:
-    from agora.broker import run_broker
+    from launch.broker import run_broker
 
     return run_broker(port=args.port, partitions=args.partitions)
 
@@ -41,7 +41,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     from agora.settings import SimulatorSettings
-    from agora.simulator.run import simulate
+    from launch.simulator.run import simulate
 
     settings = SimulatorSettings()
     report = simulate(bootstrap=settings.kafka_bootstrap, rate=args.rate,
@@ -53,8 +53,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from agora.replay.runner import load, replay
     from agora.settings import CommonSettings
+    from launch.replay.runner import load, replay
 
     events = load(args.dataset, args.path)
     report = replay(events, bootstrap=CommonSettings().kafka_bootstrap, speed=args.speed,
@@ -66,14 +66,14 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from agora.demo import run_demo
+    from launch.demo import run_demo
 
     return run_demo(broker_port=args.broker_port, api_port=args.api_port, rate=args.rate,
                     seed=args.seed, train_after_s=args.train_after)
 
 
 def _stack(args: argparse.Namespace) -> int:
-    from agora.stack import StackOptions, run_stack
+    from launch.stack import StackOptions, run_stack
 
     return run_stack(StackOptions(workers=args.workers, apis=args.apis, lb_port=args.lb_port,
                                   simulate_rate=args.rate, train_interval_s=args.train_every,
@@ -87,7 +87,7 @@ def _relay(args: argparse.Namespace) -> int:
 
     s = RelaySettings()
     if s.relay_metrics_port:
-        from agora.relay_metrics import serve_relay_metrics
+        from core.entrypoints.relay_metrics import serve_relay_metrics
 
         serve_relay_metrics(database_url=s.database_url, port=s.relay_metrics_port,
                             bind=s.relay_metrics_bind)

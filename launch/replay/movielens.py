@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agora.replay.source import ReplayEvent, by_time, event_id
+from launch.replay.source import ReplayEvent, by_time, event_id
 
 
 def movie_ids(path: Path) -> set[str] | None:

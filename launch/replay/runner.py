@@ -27,7 +27,7 @@ DATASETS = {"movielens": "movielens", "online-retail": "online_retail",
 
 def load(dataset: str, path: str | Path) -> list[dict[str, Any]]:
     """The events of a dataset (a name of `DATASETS`) under `path`, sorted by time."""
-    module = importlib.import_module(f"agora.replay.{DATASETS[dataset]}")
+    module = importlib.import_module(f"launch.replay.{DATASETS[dataset]}")
     events: list[dict[str, Any]] = module.load(Path(path))
     return events
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 
-from agora.simulator.traffic import Traffic
 from contracts.topics import Topic, key_for, topic_for
+from launch.simulator.traffic import Traffic
 
 log = logging.getLogger(__name__)
 TICK_S = 0.01

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agora.broker import free_port
+from launch.broker import free_port
 
 MASTERS = 3
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from agora.replay.source import ReplayEvent, by_time, event_id, utc
+from launch.replay.source import ReplayEvent, by_time, event_id, utc
 
 QUESTION, ANSWER = "1", "2"
 VOTE_VALUE = {"2": 1, "3": -1}
