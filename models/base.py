@@ -169,14 +169,12 @@ class Recommender(ABC):
         return folder
 
     @classmethod
-    def load(cls, path: str | Path) -> Recommender:
-        from models.catalog import model_class  # the catalog imports every model
-
+    def load(cls, path: str | Path) -> Self:
+        """A model of this class saved by `save` (`models.catalog.load` reads any class)."""
         meta = persistence.read_meta(path)
-        klass = model_class(meta["name"])
-        if cls is not Recommender and not issubclass(klass, cls):
+        if meta["name"] != cls.name:
             raise ModelFormatError(f"{path} holds a {meta['name']} model, not {cls.name}")
-        model = klass(**meta["params"])
+        model = cls(**meta["params"])
         arrays = persistence.read_arrays(path)
         data = Interactions(
             matrix=persistence.sparse_from("matrix", arrays),
@@ -201,9 +199,6 @@ class Recommender(ABC):
         self._facets = ItemFacets.of(data.item_ids, data.item_categories)
         self._item_index = self._facets.index
         self._popularity = np.asarray((data.matrix > 0).sum(axis=0)).ravel().astype(np.float32)
-
-    def history_row(self, history: Sequence[str]) -> sp.csr_matrix:
-        return self._as_row(self._history_cols(history))
 
     def _history_cols(self, history: Sequence[str]) -> np.ndarray:
         index = self._item_index

@@ -1,36 +1,23 @@
-"""The hybrid: collaborative filtering, content, popularity, trending and the live session.
+"""The hybrid: collaborative filtering, content and popularity, plus the caller's session.
 
 Each component's scores are scaled to [0, 1] per user and blended with weights tuned on a
-validation split (`models.tuning`). Users with no history get popular and trending items.
-The live inputs come through two small protocols so this package never depends on serving
-or on the stream agents; a serving adapter over the online store implements them.
+validation split (`models.tuning`). A known user's live session (the `history` serving reads
+from the online store) adds `session_weight` times the session's own scores. Users with no
+history get the popular items; serving puts trending ones first (its cold start).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
 
 from models.base import Recommender
+from models.components import COMPONENTS
 from models.filters import Filters, Scored
 from models.interactions import Interactions
-
-
-class SessionSource(Protocol):
-    """The items a user touched in the current session, most recent first."""
-
-    def recent_items(self, user_id: str, n: int) -> Sequence[str]: ...
-
-
-class TrendingSource(Protocol):
-    """Items trending right now, hottest first."""
-
-    def trending(self, n: int) -> Sequence[str]: ...
-
 
 DEFAULT_WEIGHTS = {"cf": 1.0, "content": 0.05, "popularity": 0.05}
 
@@ -39,38 +26,25 @@ class HybridRecommender(Recommender):
     name = "hybrid"
 
     def __init__(self, *, cf: str = "ease", cf_params: dict[str, Any] | None = None,
-                 weights: dict[str, float] | None = None, session_weight: float = 0.5,
-                 session_items: int = 20, trending_weight: float = 0.3) -> None:
+                 weights: dict[str, float] | None = None, session_weight: float = 0.5) -> None:
         super().__init__()
         self.cf, self.cf_params = cf, dict(cf_params or {})
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
-        self.session_weight, self.session_items = session_weight, session_items
-        self.trending_weight = trending_weight
+        self.session_weight = session_weight
         self.components: dict[str, Recommender] = {}
-        self.session: SessionSource | None = None
-        self.trending: TrendingSource | None = None
 
     @property
     def params(self) -> dict[str, Any]:
         return {"cf": self.cf, "cf_params": self.cf_params, "weights": self.weights,
-                "session_weight": self.session_weight, "session_items": self.session_items,
-                "trending_weight": self.trending_weight}
-
-    def attach(self, *, session: SessionSource | None = None,
-               trending: TrendingSource | None = None) -> Self:
-        """Wire the live inputs (done by serving; models/ never reaches for them itself)."""
-        self.session, self.trending = session, trending
-        return self
+                "session_weight": self.session_weight}
 
     def fit(self, data: Interactions) -> Self:
         return super().fit(data.with_items(data.item_texts))
 
     def _fit(self, data: Interactions) -> None:
-        from models.catalog import build  # the catalog imports this module
-
-        self.components = {"cf": build(self.cf, **self.cf_params).fit(data)}
+        self.components = {"cf": COMPONENTS.build(self.cf, **self.cf_params).fit(data)}
         if data.item_texts and self.weights.get("content", 0.0) > 0:
-            self.components["content"] = build("content").fit(data)
+            self.components["content"] = COMPONENTS.build("content").fit(data)
 
     def _blend(self, parts: dict[str, np.ndarray]) -> np.ndarray:
         total = np.zeros_like(next(iter(parts.values())), dtype=np.float64)
@@ -98,26 +72,12 @@ class HybridRecommender(Recommender):
         content = self.components.get("content")
         return content.similar_to_text(text, k, filters) if content is not None else []
 
-    def recommend(self, user: str, k: int = 10, filters: Filters | None = None, *,
-                  history: Sequence[str] = ()) -> list[Scored]:
-        if not history and self.session is not None:
-            history = list(self.session.recent_items(str(user), self.session_items))
-        return super().recommend(user, k, filters, history=history)
-
     def _user_scores(self, row: int | None, session: sp.csr_matrix) -> np.ndarray:
-        if row is None and not session.nnz:
-            return self._cold_start()
+        if row is None and not session.nnz:  # scaled like every blended score
+            return _scaled(self.popularity_scores()[None, :])[0]
         scores = super()._user_scores(row, session)
         if row is not None and session.nnz:
             scores = scores + self.session_weight * self._score_history(session)[0]
-        return scores
-
-    def _cold_start(self) -> np.ndarray:
-        scores = _scaled(self.popularity_scores()[None, :])[0]
-        if self.trending is not None:
-            hot = [self._item_index[i] for i in self.trending.trending(50)
-                   if i in self._item_index]
-            scores[hot] += self.trending_weight * (1.0 - np.arange(len(hot)) / max(len(hot), 1))
         return scores
 
     def _save_extra(self, folder: Path) -> None:
@@ -126,7 +86,7 @@ class HybridRecommender(Recommender):
 
     def _load_extra(self, folder: Path) -> None:
         parts = folder / "components"
-        self.components = {p.name: Recommender.load(p) for p in sorted(parts.iterdir())}
+        self.components = {p.name: COMPONENTS.load(p) for p in sorted(parts.iterdir())}
 
 
 def _scaled(scores: np.ndarray) -> np.ndarray:

@@ -13,6 +13,8 @@ from mlflow.models import ModelSignature
 from mlflow.pyfunc import PythonModel
 from mlflow.types import ColSpec, Schema
 
+from models.catalog import load
+
 RECOMMEND_SIGNATURE = ModelSignature(
     inputs=Schema([ColSpec("string", "user_id"), ColSpec("long", "k")]),
     outputs=Schema([ColSpec("string", "user_id"), ColSpec("string", "item_id"),
@@ -24,9 +26,7 @@ class RecommenderPyfunc(PythonModel):
     """predict(DataFrame[user_id, k]) -> DataFrame[user_id, item_id, score, rank]."""
 
     def load_context(self, context: Any) -> None:
-        from models.base import Recommender
-
-        self.model = Recommender.load(context.artifacts["model"])
+        self.model = load(context.artifacts["model"])
 
     def predict(self, context: Any, model_input: pd.DataFrame,
                 params: dict[str, Any] | None = None) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from models.base import Recommender
+from models.catalog import load
 from models.errors import ModelFitError, NotFittedError
 from models.filters import Filters
 from models.interactions import Interactions
@@ -89,7 +90,7 @@ class RecommenderContract:
     def test_save_load_round_trip_without_pickle(self, fitted: Recommender,
                                                  tmp_path: Path) -> None:
         folder = fitted.save(tmp_path / "m")
-        loaded = Recommender.load(folder)
+        loaded = load(folder)
         assert type(loaded) is type(fitted)
         assert loaded.params == fitted.params
         assert loaded.recommend("u7", k=5) == fitted.recommend("u7", k=5)

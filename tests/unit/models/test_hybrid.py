@@ -1,47 +1,31 @@
-"""The hybrid's live inputs: session items and trending items for cold users."""
+"""The hybrid: a session steers it, cold users get popular items, new texts get neighbours."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numpy as np
 
 from models.hybrid import HybridRecommender
 from tests.unit.models.synthetic import clustered_interactions
-
-
-class FakeSession:
-    def __init__(self, items: dict[str, list[str]]) -> None:
-        self.items = items
-
-    def recent_items(self, user_id: str, n: int) -> Sequence[str]:
-        return self.items.get(user_id, [])[:n]
-
-
-class FakeTrending:
-    def __init__(self, items: list[str]) -> None:
-        self.items = items
-
-    def trending(self, n: int) -> Sequence[str]:
-        return self.items[:n]
 
 
 def _cluster(item_id: str) -> int:
     return int(item_id.removeprefix("product:p")) % 4
 
 
-def test_cold_user_gets_trending_items_first() -> None:
-    model = HybridRecommender(cf="ease", cf_params={"l2": 10.0}, trending_weight=2.0)
+def test_cold_user_gets_the_most_popular_items() -> None:
+    """Serving puts trending items before these (its cold start, `RecommendationService`)."""
+    model = HybridRecommender(cf="ease", cf_params={"l2": 10.0})
     model.fit(clustered_interactions())
-    model.attach(trending=FakeTrending(["product:p77", "product:p78"]))
     top = [r.item_id for r in model.recommend("brand-new", k=3)]
-    assert top[:2] == ["product:p77", "product:p78"]
+    popular = model.item_ids[np.argsort(-model.popularity_scores(), kind="stable")[:3]]
+    assert top == list(popular)
 
 
 def test_session_steers_an_anonymous_user_to_its_cluster() -> None:
     model = HybridRecommender(cf="ease", cf_params={"l2": 10.0})
     model.fit(clustered_interactions())
     session = ["product:p2", "product:p6", "product:p10"]  # cluster 2
-    model.attach(session=FakeSession({"anon": session}))
-    recs = model.recommend("anon", k=5)
+    recs = model.recommend("anon", k=5, history=session)  # what serving reads from the store
     assert sum(_cluster(r.item_id) == 2 for r in recs) >= 4
     assert not {r.item_id for r in recs} & set(session)
 
