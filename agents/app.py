@@ -14,17 +14,17 @@ import faust
 from faust.app.base import BootStrategy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from agents.commerce.agent import CommerceContext
-from agents.community.agent import CommunityContext
+from agents.commerce.context import CommerceContext
+from agents.community.context import CommunityContext
 from agents.community.moderation import load_scorer
 from agents.context import Context
-from agents.identity.agent import IdentityContext
+from agents.identity.context import IdentityContext
 from agents.ingest import BatchIngest
 from agents.lake.spool import LakeSpool
 from agents.metrics import WorkerMetrics
 from agents.pipeline import Pipeline
-from agents.podcast.agent import PodcastContext
-from agents.recommendation.agent import RecommendationContext
+from agents.podcast.context import PodcastContext
+from agents.recommendation.context import RecommendationContext
 from agora.settings import WorkerSettings
 from contracts.topics import Topic
 from features.online import OnlineStore, open_store

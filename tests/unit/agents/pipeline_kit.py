@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from agents.commerce.agent import CommerceContext
+from agents.commerce.context import CommerceContext
 from agents.context import Context, Decisions
 from agents.lake.spool import LakeSpool
 from agents.metrics import WorkerMetrics

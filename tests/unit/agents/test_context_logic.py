@@ -102,7 +102,7 @@ def test_heuristic_scorer_flags_spam_not_conversation() -> None:
 
 
 def test_ctr_fields_only_for_bounded_models_and_variants() -> None:
-    from agents.recommendation.agent import recommendation_writes
+    from agents.recommendation.context import recommendation_writes
     from features.keys import OTHER
     from features.recommendations import MODELS_PER_MINUTE, VARIANTS, ModelLabels
 

@@ -116,7 +116,3 @@ class CommunityContext(PlainContext):
                           keep=QUEUE_CAP),
                 IncrFields(key=k.stats_key(minute_of(body["at"])), deltas={k.FLAGS: 1},
                            ttl_s=k.STATS_TTL_S)]
-
-    @property
-    def cache_size(self) -> int:
-        return len(self.posts)
