@@ -22,8 +22,8 @@ from typing import Any
 import redis
 
 from bench.report import write_result
-from serving.ratelimit import RateLimiter, RateLimitMiddleware, budget
-from serving.security import KeyRing, static_keys
+from serving.edge.auth import KeyRing, static_keys
+from serving.edge.rate_limit import RateLimiter, RateLimitMiddleware, budget
 
 CALLS = 5_000
 CALLERS = 100

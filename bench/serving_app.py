@@ -10,10 +10,10 @@ from fastapi.responses import Response
 
 from agora.settings import ServingSettings
 from bench.serving import FLOOR_PATH, HELLO_PATH
+from serving.api.recommendations import PARAMS
 from serving.app import create_app
 from serving.deps import AnsweringDep
-from serving.routers.recommendations import PARAMS
-from serving.security import require_scope
+from serving.edge.auth import require_scope
 
 
 def app() -> FastAPI:

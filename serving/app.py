@@ -9,18 +9,9 @@ from fastapi import FastAPI
 
 from agora.settings import ServingSettings
 from features.online import open_store
-from serving.core_runtime import open_core
-from serving.routers import (
-    analytics,
-    catalog,
-    communities,
-    dashboard,
-    inventory,
-    ops,
-    orders,
-    podcasts,
-    trending,
-)
+from serving.api import analytics, dashboard, probes, trending
+from serving.core_api import catalog, communities, inventory, orders, podcasts
+from serving.core_api.runtime import open_core
 from serving.runtime import install_recommendations, open_runtime
 
 
@@ -46,7 +37,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     # Routes match in order: the storefront's hot paths first.
     install_recommendations(app, settings)
     app.include_router(trending.router)
-    app.include_router(ops.router)
+    app.include_router(probes.router)
     app.include_router(analytics.router)
     app.include_router(dashboard.router)
     app.include_router(catalog.router)

@@ -14,12 +14,12 @@ from fastapi import Depends, Request
 from agora.settings import ServingSettings
 from core.service_layer.messagebus import MessageBus
 from features.online import OnlineStore
-from serving.edge import request_id_of
-from serving.fallback import PopularItems
-from serving.metrics import Metrics
+from serving.edge.metrics import Metrics
+from serving.edge.request_id import request_id_of
 from serving.publisher import EventPublisher
-from serving.recommending import RecommendationService
-from serving.registry import ModelRegistry
+from serving.recommend.fallback import PopularItems
+from serving.recommend.model_registry import ModelRegistry
+from serving.recommend.service import RecommendationService
 
 
 async def _settings(request: Request) -> ServingSettings:

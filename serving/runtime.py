@@ -13,23 +13,24 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from agora.settings import ServingSettings
 from features.online import OnlineStore
-from serving import metrics
-from serving.core_runtime import product_words
-from serving.edge import BodyLimitMiddleware, RequestIdMiddleware
-from serving.fallback import PopularItems
-from serving.health_models import HealthModels, MlflowHealthSource
-from serving.metrics import Metrics, MetricsMiddleware
+from serving.api import events, health_risk, items, models_admin, rank, recommendations
+from serving.core_api.runtime import product_words
+from serving.edge import metrics
+from serving.edge.body_limit import BodyLimitMiddleware
+from serving.edge.metrics import Metrics, MetricsMiddleware
+from serving.edge.rate_limit import RateLimiter, RateLimitMiddleware, budget
+from serving.edge.request_id import RequestIdMiddleware
+from serving.health_risk.scorers import HealthModels, MlflowHealthSource
 from serving.publisher import EventPublisher
-from serving.ratelimit import RateLimiter, RateLimitMiddleware, budget
-from serving.recommending import RecommendationService
-from serving.registry import MlflowModelSource, ModelRegistry, ModelSource
-from serving.routers import events, health, items, models_admin, rank, recommendations
-from serving.signals import StoreSignals
+from serving.recommend.fallback import PopularItems
+from serving.recommend.model_registry import MlflowModelSource, ModelRegistry, ModelSource
+from serving.recommend.service import RecommendationService
+from serving.recommend.signals import StoreSignals
 
 
 def install_recommendations(app: FastAPI, settings: ServingSettings) -> None:
     """The recommendation, event and model routes, /metrics, and the middleware."""
-    for module in (recommendations, items, rank, events, models_admin, health, metrics):
+    for module in (recommendations, items, rank, events, models_admin, health_risk, metrics):
         app.include_router(module.router)
     install_middleware(app, settings)
 

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from agora.settings import ServingSettings
-from serving.core_runtime import open_core
-from serving.routers import catalog, communities, inventory, orders, podcasts
+from serving.core_api import catalog, communities, inventory, orders, podcasts
+from serving.core_api.runtime import open_core
 
 ADMIN_KEY = "test-admin-key-0123456789"
 

@@ -30,7 +30,7 @@ from features.podcasts import show_stats
 from features.recommendations import VARIANTS, model_name
 from features.trending import Window, read_trending
 from features.users import profile_key, recent_interactions, session_state
-from serving.signals import StoreSignals
+from serving.recommend.signals import StoreSignals
 from tests.integration.features.harness import Recording, Worker, event, records, stored_keys
 from tests.unit.features.families import families, family_of, problems
 

@@ -12,7 +12,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from agora.settings import ServingSettings
-from serving.security import KeyRing, static_keys
+from serving.edge.auth import KeyRing, static_keys
 from tests.integration.serving.conftest import wait_until
 from tests.unit.serving.conftest import app_state, serving_client
 

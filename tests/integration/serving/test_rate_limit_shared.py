@@ -143,7 +143,7 @@ def test_leases_of_two_replicas_stay_within_one_budget(redis_url) -> None:
     `size - 1` requests a replica short of it."""
     import asyncio
 
-    from serving.ratelimit import RateLimiter, budget
+    from serving.edge.rate_limit import RateLimiter, budget
 
     prefix = f"test:ratelimit:{uuid.uuid4().hex[:8]}"
 

@@ -146,7 +146,7 @@ def test_no_operation_answers_an_undocumented_5xx(case: Any) -> None:
 
 
 def test_no_sequence_of_calls_answers_an_undocumented_5xx(api: Server, api_schema: Any) -> None:
-    """Sequences along the schema's links (serving/openapi_links.py): a product created, then
+    """Sequences along the schema's links (serving/core_api/links.py): a product created, then
     restocked, read and ordered; an order placed, then paid, cancelled or fulfilled; a
     community, its members, posts, comments, votes and reports; a show and its episodes."""
     answered: Counter[tuple[str, int]] = Counter()

@@ -16,7 +16,7 @@ from agora.settings import ServingSettings
 from features.online import open_store
 from serving.analytics.lag import LagReading
 from serving.analytics.service import LiveAnalytics
-from serving.routers import analytics, dashboard
+from serving.api import analytics, dashboard
 
 from .full_overview import full_raw_overview
 

@@ -13,7 +13,7 @@ from serving.analytics.exposition import render
 from .test_exposition import full_overview
 
 GRAFANA = Path(__file__).resolve().parents[3] / "deploy" / "grafana"
-# Metrics that other processes expose (the API's serving/metrics.py, the worker's /metrics).
+# Metrics that other processes expose (the API's serving/edge/metrics.py, the worker's /metrics).
 OTHER_METRICS = {
     "agora_http_requests_total",
     "agora_http_request_duration_seconds_bucket",

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from agora.settings import ServingSettings
 from launch.broker import free_port
 from serving.app import create_app
-from serving.security import KeyRing, static_keys
+from serving.edge.auth import KeyRing, static_keys
 
 OPS, SHOP = "ops-key-0123456789abcdef", "shop-key-0123456789abcdef"
 

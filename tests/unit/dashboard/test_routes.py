@@ -9,8 +9,8 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from serving.routers import analytics
-from serving.routers.dashboard import STATIC
+from serving.api import analytics
+from serving.api.dashboard import STATIC
 
 
 def test_overview_has_every_section_with_lag_and_nothing_missing(client: TestClient) -> None:

@@ -18,9 +18,9 @@ from launch.broker import free_port
 from models.catalog import build
 from models.interactions import Interactions
 from serving.app import create_app
-from serving.recommenders import Recommender
-from serving.registry import ModelMissing
-from serving.security import KeyRing, static_keys
+from serving.edge.auth import KeyRing, static_keys
+from serving.recommend.model_registry import ModelMissing
+from serving.recommend.served import Recommender
 
 CATEGORIES = ("audio", "books")
 ITEMS_PER_CATEGORY = 40

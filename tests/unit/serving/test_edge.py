@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
-from serving.ratelimit import budget
+from serving.edge.rate_limit import budget
 from tests.unit.serving.conftest import OPS_KEY, STOREFRONT_KEY, serving_client
 
 

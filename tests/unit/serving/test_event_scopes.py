@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from contracts.events import EVENT_CLASSES, EVENT_TYPES
 from contracts.scopes import EVENT_SCOPES, FACTS, PUBLISHING_SCOPES, STOREFRONT, refused
-from serving.security import KeyRing, static_keys
+from serving.edge.auth import KeyRing, static_keys
 from tests.unit.contracts.test_events import _from_schema
 from tests.unit.serving.conftest import serving_client
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from serving.experiments import assign, bucket
-from serving.recommenders import ServedModel
-from serving.registry import Served
+from serving.recommend.experiments import assign, bucket
+from serving.recommend.model_registry import Served
+from serving.recommend.served import ServedModel
 
 
 def served(version: str, alias: str) -> ServedModel:

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from contracts.events import EVENT_TYPES
 from serving.analytics.exposition import ctr_series, render
-from serving.metrics import METHODS, OTHER, event_type_label, method_label
-from serving.security import KeyRing, static_keys
+from serving.edge.auth import KeyRing, static_keys
+from serving.edge.metrics import METHODS, OTHER, event_type_label, method_label
 
 SERIES = re.compile(r'^(\w+)\{(.*)\} ', re.M)
 

@@ -1,4 +1,4 @@
-"""`serving.parameters`: one validation for a route's path and query parameters."""
+"""`serving.edge.parameters`: one validation for a route's path and query parameters."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, model_validator
 from starlette.requests import Request
 
-from serving.parameters import Parameters
+from serving.edge.parameters import Parameters
 
 
 class Window(BaseModel):

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from agora.settings import ServingSettings
 from launch.broker import free_port
 from serving.app import create_app
-from serving.ratelimit import RateLimiter, budget
+from serving.edge.rate_limit import RateLimiter, budget
 from tests.unit.serving.conftest import app_state
 
 HOT = "/v1/users/u1/recommendations"

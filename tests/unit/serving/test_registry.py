@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from serving.recommending import Query, RecommendationService
-from serving.registry import ModelRegistry
-from serving.signals import UserContext
+from serving.recommend.model_registry import ModelRegistry
+from serving.recommend.service import Query, RecommendationService
+from serving.recommend.signals import UserContext
 from tests.unit.serving.conftest import FakeSource
 
 

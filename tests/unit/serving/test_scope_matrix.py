@@ -12,7 +12,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
-from serving.security import (
+from serving.edge.auth import (
     ALL_SCOPES,
     PUBLIC_ROUTES,
     SCOPES,

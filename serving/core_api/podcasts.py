@@ -1,0 +1,34 @@
+"""/v1/podcasts: shows and their episodes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from core.service_layer import commands
+from core.service_layer.views import View
+from serving.core_api import links
+from serving.core_api.runtime import execute
+from serving.core_api.schemas.common import IdPath
+from serving.core_api.schemas.community import EpisodeIn, ShowIn
+from serving.deps import CoreDep
+from serving.edge.auth import Principal, require_scope
+
+router = APIRouter(prefix="/v1/podcasts", tags=["podcasts"])
+Writer = Annotated[Principal, Depends(require_scope("podcasts:write"))]
+
+
+@router.post("/shows", status_code=201, responses=links.SHOW)
+def create_show(body: ShowIn, bus: CoreDep, _: Writer) -> View:
+    return execute(bus, commands.CreateShow(**body.model_dump()))
+
+
+@router.get("/shows/{show_id}")
+def get_show(show_id: IdPath, bus: CoreDep) -> View:
+    return execute(bus, commands.GetShow(show_id=show_id))
+
+
+@router.post("/shows/{show_id}/episodes", status_code=201)
+def publish_episode(show_id: IdPath, body: EpisodeIn, bus: CoreDep, _: Writer) -> View:
+    return execute(bus, commands.PublishEpisode(show_id=show_id, **body.model_dump()))

@@ -1,0 +1,141 @@
+"""The transactional core inside the API: its bus, its API keys, its errors as HTTP codes."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import psycopg
+from fastapi import FastAPI, HTTPException
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from agora.settings import ServingSettings
+from contracts import EventError
+from core.adapters.database import is_outage
+from core.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from core.service_layer.commands import Command, FindApiKey, GetProduct
+from core.service_layer.messagebus import MessageBus
+from core.service_layer.views import View
+from features.item_texts import item_words
+from serving.edge.auth import KeyRing, Principal, static_keys
+
+log = logging.getLogger(__name__)
+
+STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Forbidden, 403))
+DATABASE_RETRY_AFTER_S = 5
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def http_error(exc: DomainError) -> HTTPException:
+    """422 broken rule, 404 unknown entity, 409 state clash, 403 missing role; names the field."""
+    status = next((code for cls, code in STATUS if isinstance(exc, cls)), 400)
+    loc: list[str | int] = [int(p) if p.isdigit() else p for p in (exc.field or "").split(".") if p]
+    return HTTPException(status, [{"loc": loc, "msg": exc.message,
+                                   "type": _snake(type(exc).__name__)}])
+
+
+def unavailable() -> HTTPException:
+    """503 with Retry-After: the database is down or restarting; the command did not commit
+    (a pay left `paying` is finished by a retry or by the sweeper)."""
+    return HTTPException(503, [{"loc": [], "msg": "the database is unavailable; retry later",
+                                "type": "unavailable"}],
+                         headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)})
+
+
+@contextmanager
+def _answered(command: Command) -> Iterator[None]:
+    """Domain errors become HTTP errors, an outage a 503."""
+    try:
+        yield
+    except DomainError as exc:
+        raise http_error(exc) from exc
+    except EventError as exc:  # a result beyond the contract's bounds (an order's total, stock)
+        loc: list[str | int] = [int(p) if p.isdigit() else p for p in exc.field.split(".")]
+        raise HTTPException(422, [{"loc": loc, "msg": exc.reason,
+                                   "type": "event_contract"}]) from exc
+    except (SQLAlchemyError, psycopg.Error) as exc:  # psycopg: the async order path
+        if not is_outage(exc):
+            raise
+        log.warning("database unavailable for %s: %s", type(command).__name__,
+                    type(exc).__name__)
+        raise unavailable() from None
+
+
+def execute(bus: MessageBus, command: Command, *, idempotency_key: str | None = None) -> View:
+    """Run a command; domain errors become HTTP errors, an outage a 503 (call from a sync
+    route)."""
+    with _answered(command):
+        return bus.handle(command, idempotency_key=idempotency_key)
+
+
+async def execute_async(bus: MessageBus, command: Command, *,
+                        idempotency_key: str | None = None) -> View:
+    """`execute` from an async route: the command's async handler where the bus has one
+    (placing an order on PostgreSQL), otherwise the sync one in a worker thread."""
+    with _answered(command):
+        return await bus.handle_async(command, idempotency_key=idempotency_key)
+
+
+def _db_lookup(bus: MessageBus) -> Any:
+    def lookup(key_hash: str) -> Principal | None:
+        try:
+            found = bus.handle(FindApiKey(key_hash=key_hash))
+        except NotFound:
+            return None
+        except SQLAlchemyError as exc:  # not cached: the next request asks again
+            if not is_outage(exc):
+                raise
+            raise unavailable() from None
+        return Principal(key_id=found["key_id"], name=found["name"],
+                         scopes=frozenset(found["scopes"]))
+
+    return lookup
+
+
+async def product_words(app: FastAPI, sku: str) -> tuple[str, str] | None:
+    """A catalogue product's words and category (for content neighbours of a product no model
+    has seen yet); None when the core is not open or knows no such product."""
+    bus: MessageBus | None = getattr(app.state, "core", None)
+    if bus is None:
+        return None
+    try:
+        found = await run_in_threadpool(bus.handle, GetProduct(sku=sku))
+    except (NotFound, InvalidInput):
+        return None
+    except SQLAlchemyError as exc:  # the catalogue is down: the caller serves popular items
+        log.warning("catalogue unavailable for product words: %s", type(exc).__name__)
+        return None
+    category = str(found["category"])
+    return item_words(found["title"], found["description"], category,
+                      tags=found["tags"]), category
+
+
+@asynccontextmanager
+async def open_core(app: FastAPI, settings: ServingSettings) -> AsyncIterator[None]:
+    """Open the core's database (migrating an embedded SQLite file) and its key ring."""
+    from core.adapters.database import is_sqlite
+    from core.bootstrap import bootstrap_database
+    from core.migrations import upgrade
+
+    if is_sqlite(settings.database_url):
+        await run_in_threadpool(upgrade, settings.database_url)
+    bus, close = bootstrap_database(database_url=settings.database_url,
+                                    pool_size=settings.database_pool_size)
+    admin = settings.admin_api_key
+    app.state.core = bus
+    app.state.api_keys = KeyRing(
+        static=static_keys([("admin", admin.get_secret_value(), ["*"])] if admin else []),
+        lookup=_db_lookup(bus), ttl_s=settings.api_key_cache_s)
+    try:
+        yield
+    finally:
+        await bus.aclose()
+        close()

@@ -1,0 +1,1 @@
+"""Request and response bodies of the core's routes; limits follow the event contracts."""

@@ -1,0 +1,1 @@
+"""The health risk models (diabetes, heart) in service, followed in the registry."""

@@ -1,0 +1,1 @@
+"""Recommendations: the service, the models followed in the registry, live signals, fallbacks."""

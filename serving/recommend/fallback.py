@@ -1,0 +1,78 @@
+"""Popular items: what is served when nothing better can be (and to cold-start users).
+
+Trending comes from the stream counters in the online store; the last good read per domain is
+kept, and the model in service contributes its popularity snapshot, so a popular list exists
+even with the store down, and even with no model as long as the store once answered.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from contracts import Domain
+from features.online import OnlineStore
+from features.trending import Window, read_trending
+from models.filters import Scored
+from serving.recommend.served import ServedModel
+from serving.recommend.signals import SignalsUnavailable, bounded
+
+FALLBACK_HEADER = "X-Agora-Fallback"
+MODEL_UNAVAILABLE = "model-unavailable"
+MODEL_ERROR = "model-error"
+STORE_UNAVAILABLE = "store-unavailable"
+INVENTORY_UNAVAILABLE = "inventory-unavailable"
+
+DOMAINS = tuple(d.value for d in Domain)
+
+
+class PopularItems:
+    def __init__(self, *, store: OnlineStore, half_life_s: float, timeout_s: float) -> None:
+        self._store = store
+        self._half_life_s = half_life_s
+        self._timeout_s = timeout_s
+        self._last: dict[str, list[Scored]] = {}
+
+    async def trending(self, domain: str | None, k: int) -> tuple[list[Scored], bool]:
+        """Trending items of a domain (all domains interleaved if None); False if stale."""
+        domains = [domain] if domain else list(DOMAINS)
+        fresh = True
+        lists = []
+        for d in domains:
+            try:
+                rows = await bounded(read_trending(
+                    self._store, domain=d, window=Window.one_hour, k=k, now=time.time(),
+                    half_life_s=self._half_life_s), self._timeout_s)
+                self._last[d] = [Scored(i, s) for i, s in rows]
+            except SignalsUnavailable:
+                fresh = False
+            lists.append(self._last.get(d, []))
+        return _interleave(lists), fresh
+
+    async def popular(self, *, domain: str | None, k: int, model: ServedModel | None,
+                      exclude: frozenset[str] = frozenset()) -> tuple[list[Scored], bool]:
+        """Trending first, then the model's popular items; False when the store did not answer."""
+        trending, fresh = await self.trending(domain, 2 * k + len(exclude))
+        snapshot = list(model.popular.get(domain or "", ())) if model is not None else []
+        return merge_ranked([trending, snapshot], k, exclude), fresh
+
+
+def _interleave(lists: list[list[Scored]]) -> list[Scored]:
+    out: list[Scored] = []
+    for row in itertools.zip_longest(*lists):
+        out.extend(x for x in row if x is not None)
+    return out
+
+
+def merge_ranked(lists: list[list[Scored]], k: int,
+                 exclude: frozenset[str] = frozenset()) -> list[Scored]:
+    """Concatenate ranked lists without duplicates; scores become ranks in (0, 1]."""
+    seen: set[str] = set(exclude)
+    items: list[str] = []
+    for row in itertools.chain.from_iterable(lists):
+        if row.item_id not in seen:
+            seen.add(row.item_id)
+            items.append(row.item_id)
+            if len(items) == k:
+                break
+    return [Scored(item, round(1.0 - i / max(len(items), 1), 6)) for i, item in enumerate(items)]
