@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import fcntl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from agora.alembic_lock import ALEMBIC_LOCK
+
 HERE = Path(__file__).parent
-# Alembic keeps its migration context in module globals, so two migrations in one process
-# must never interleave: ours, or MLflow's when it first opens a SQLite store (MLflow
-# migrates its own schema with Alembic). Whoever may trigger one holds this lock.
-ALEMBIC_LOCK = threading.RLock()
 
 
 def alembic_config(database_url: str) -> object:

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.migrations import ALEMBIC_LOCK
+from agora.alembic_lock import ALEMBIC_LOCK
 from models.health.scorer import LinearRiskScorer
 
 log = logging.getLogger(__name__)

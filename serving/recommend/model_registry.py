@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from core.migrations import ALEMBIC_LOCK
-from serving.recommend.served import Recommender, ServedModel, popular_by_domain
+from agora.alembic_lock import ALEMBIC_LOCK
+from serving.recommend.served import ServableModel, ServedModel, popular_by_domain
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class ModelSource(Protocol):
         """The version the alias points to; `ModelMissing` when there is none."""
         ...
 
-    def load(self, version: str) -> Recommender: ...
+    def load(self, version: str) -> ServableModel: ...
 
 
 class MlflowModelSource:
@@ -67,7 +67,7 @@ class MlflowModelSource:
                 raise ModelMissing(f"{self.name}@{alias}") from None
             raise
 
-    def load(self, version: str) -> Recommender:
+    def load(self, version: str) -> ServableModel:
         import mlflow.artifacts
 
         from models.catalog import load as load_model
