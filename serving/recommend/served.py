@@ -1,7 +1,7 @@
-"""What serving needs from a recommender, and a model as it is served (name, version, variant).
+"""What serving needs from a model, and a model as it is served (name, version, variant).
 
-The protocol is the serving side of `models.base.Recommender`: serving never depends on how a
-model scores, only on these calls, so tests put fakes behind it.
+`ServableModel` is the serving side of `models.base.Recommender`: serving never depends on how
+a model scores, only on these calls, so tests put fakes behind it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import numpy as np
 from models.filters import Filters, Scored
 
 
-class Recommender(Protocol):
+class ServableModel(Protocol):
+    """The calls serving makes on a model (`models.base.Recommender` has them all)."""
+
     def recommend(self, user: str, k: int = 10, filters: Filters | None = None, *,
                   history: Sequence[str] = ()) -> list[Scored]: ...
 
@@ -44,7 +46,7 @@ class ServedModel:
     name: str
     version: str
     alias: str
-    model: Recommender
+    model: ServableModel
     loaded_at: float
     popular: dict[str, tuple[Scored, ...]] = field(default_factory=dict)
 
@@ -56,7 +58,7 @@ class ServedModel:
 POPULAR_PER_DOMAIN = 200
 
 
-def popular_by_domain(model: Recommender, n: int = POPULAR_PER_DOMAIN
+def popular_by_domain(model: ServableModel, n: int = POPULAR_PER_DOMAIN
                       ) -> dict[str, tuple[Scored, ...]]:
     """The model's most popular items per domain (and overall under ""), computed once."""
     from contracts.items import item_domain

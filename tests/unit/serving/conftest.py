@@ -20,7 +20,7 @@ from models.interactions import Interactions
 from serving.app import create_app
 from serving.edge.auth import KeyRing, static_keys
 from serving.recommend.model_registry import ModelMissing
-from serving.recommend.served import Recommender
+from serving.recommend.served import ServableModel
 
 CATEGORIES = ("audio", "books")
 ITEMS_PER_CATEGORY = 40
@@ -53,12 +53,12 @@ def generated_interactions(seed: int = 7, users: int = 300) -> Interactions:
 
 
 @pytest.fixture(scope="session")
-def knn_model() -> Recommender:
+def knn_model() -> ServableModel:
     return build("item_knn").fit(generated_interactions())
 
 
 @pytest.fixture(scope="session")
-def popularity_model() -> Recommender:
+def popularity_model() -> ServableModel:
     return build("popularity").fit(generated_interactions(seed=9))
 
 
@@ -68,7 +68,7 @@ class FakeSource:
 
     name: str = "agora-recommender"
     aliases: dict[str, str] = field(default_factory=dict)
-    versions: dict[str, Recommender] = field(default_factory=dict)
+    versions: dict[str, ServableModel] = field(default_factory=dict)
     loads: int = 0
 
     def version_of(self, alias: str) -> str:
@@ -76,13 +76,13 @@ class FakeSource:
             raise ModelMissing(alias)
         return self.aliases[alias]
 
-    def load(self, version: str) -> Recommender:
+    def load(self, version: str) -> ServableModel:
         self.loads += 1
         return self.versions[version]
 
 
 @pytest.fixture
-def source(knn_model: Recommender) -> FakeSource:
+def source(knn_model: ServableModel) -> FakeSource:
     return FakeSource(aliases={"champion": "1"}, versions={"1": knn_model})
 
 
