@@ -1,4 +1,5 @@
-"""Dependencies shared by the routers, as annotated aliases.
+"""Every dependency a router takes, as annotated aliases: the one place that reads `app.state`
+(which `create_app`'s lifespan fills).
 
 All `async def`: FastAPI runs a plain `def` dependency in a worker thread, a hop that cost
 more than the recommendation itself.
@@ -14,8 +15,10 @@ from fastapi import Depends, Request
 from agora.settings import ServingSettings
 from core.service_layer.messagebus import MessageBus
 from features.online import OnlineStore
+from serving.analytics.service import LiveAnalytics
 from serving.edge.metrics import Metrics
 from serving.edge.request_id import request_id_of
+from serving.health_risk.scorers import HealthModels
 from serving.publisher import EventPublisher
 from serving.recommend.fallback import PopularItems
 from serving.recommend.model_registry import ModelRegistry
@@ -50,6 +53,14 @@ async def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
+async def _live(request: Request) -> LiveAnalytics:
+    return request.app.state.live_analytics
+
+
+async def _health_models(request: Request) -> HealthModels:
+    return request.app.state.health_models
+
+
 async def _request_id(request: Request) -> str:
     return request_id_of(request.scope)
 
@@ -81,3 +92,5 @@ RequestIdDep = Annotated[str, Depends(_request_id)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
 CoreDep = Annotated[MessageBus, Depends(_core)]
 AnsweringDep = Annotated[Answering, Depends(_answering)]
+LiveDep = Annotated[LiveAnalytics, Depends(_live)]
+HealthModelsDep = Annotated[HealthModels, Depends(_health_models)]

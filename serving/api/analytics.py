@@ -15,13 +15,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from contracts.envelope import ID_PATTERN, MAX_ID_LENGTH
-from contracts.topics import SOURCE_TOPICS
 from features.online import StoreUnavailable
 from serving.analytics import exposition
-from serving.analytics.lag import ConsumerLag
-from serving.analytics.models import models_in_service
 from serving.analytics.service import LiveAnalytics
-from serving.analytics.source import StoreAnalytics
+from serving.deps import LiveDep
 from serving.edge.auth import ops_access
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
@@ -33,28 +30,6 @@ OPS = [Depends(ops_access)]
 # it bounds how long a server shutdown waits for open dashboards.
 STREAM_MAX_S = 300.0
 RETRY_MS = 1000
-
-
-async def _live(request: Request) -> LiveAnalytics:
-    """One per app, built on first use from the app's store and settings."""
-    state = request.app.state
-    live: LiveAnalytics | None = getattr(state, "live_analytics", None)
-    if live is None:
-        settings = state.settings
-        live = LiveAnalytics(
-            source=StoreAnalytics(store=state.store, half_life_s=settings.trending_half_life_s),
-            lag=ConsumerLag(
-                bootstrap=settings.kafka_bootstrap,
-                group=settings.worker_app_id,
-                topics=SOURCE_TOPICS,
-            ),
-            models=lambda: models_in_service(getattr(state, "registry", None)),
-        )
-        state.live_analytics = live
-    return live
-
-
-LiveDep = Annotated[LiveAnalytics, Depends(_live)]
 
 
 @router.get("/overview", dependencies=OPS)

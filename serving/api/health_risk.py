@@ -1,13 +1,13 @@
-"""POST /v1/health/assessments: calibrated risk with its main factors and the card's limits."""
+"""POST /v1/health/assessments: the heart and diabetes risk models (medical, not liveness: that
+is /healthz): calibrated risk with its main factors and the card's limits."""
 
 from __future__ import annotations
 
 import pandas as pd
-from fastapi import APIRouter, Body, Depends, HTTPException, Request
+from fastapi import APIRouter, Body, Depends, HTTPException
 
-from serving.deps import RequestIdDep
+from serving.deps import HealthModelsDep, RequestIdDep
 from serving.edge.auth import require_scope
-from serving.health_risk.scorers import HealthModels
 from serving.schemas.health_risk import Assessment, AssessmentRequest, RiskFactor
 
 router = APIRouter(prefix="/v1/health", tags=["health"],
@@ -16,9 +16,8 @@ router = APIRouter(prefix="/v1/health", tags=["health"],
 
 @router.post("/assessments", response_model=Assessment,
              responses={503: {"description": "No health model of that kind is in service"}})
-async def assess(request: Request, request_id: RequestIdDep,
+async def assess(models: HealthModelsDep, request_id: RequestIdDep,
                  body: AssessmentRequest = Body()) -> Assessment:  # noqa: B008
-    models: HealthModels = request.app.state.health_models
     served = models.current.get(body.model)
     if served is None:
         raise HTTPException(503, f"model: no {body.model} health model in service",

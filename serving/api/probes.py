@@ -1,16 +1,17 @@
-"""Liveness and readiness: `/readyz` checks the store and the broker, and names what is
-degraded in the serving path."""
+"""Liveness, readiness and the API's own metrics: `/readyz` checks the store and the broker,
+and names what is degraded in the serving path."""
 
 from __future__ import annotations
 
 import asyncio
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from agora.kafka import wait_for_metadata
 from features.online import StoreUnavailable
-from serving.deps import PublisherDep, RegistryDep, SettingsDep, StoreDep
+from serving.deps import MetricsDep, PublisherDep, RegistryDep, SettingsDep, StoreDep
 from serving.publisher import EventPublisher
 from serving.recommend.model_registry import CHALLENGER, CHAMPION, ModelRegistry
 
@@ -66,3 +67,8 @@ async def readyz(store: StoreDep, settings: SettingsDep, registry: RegistryDep,
                          "checks": checks, "degraded": degraded,
                          "models": registry.status},
                         status_code=200 if ready else 503)
+
+
+@router.get("/metrics", response_class=Response, include_in_schema=False)
+async def metrics(meters: MetricsDep) -> Response:
+    return Response(meters.render(), media_type=CONTENT_TYPE_LATEST)

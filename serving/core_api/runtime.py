@@ -6,10 +6,11 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from fastapi import FastAPI, HTTPException
+from fastapi import HTTPException
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -100,12 +101,9 @@ def _db_lookup(bus: MessageBus) -> Any:
     return lookup
 
 
-async def product_words(app: FastAPI, sku: str) -> tuple[str, str] | None:
+async def product_words(bus: MessageBus, sku: str) -> tuple[str, str] | None:
     """A catalogue product's words and category (for content neighbours of a product no model
-    has seen yet); None when the core is not open or knows no such product."""
-    bus: MessageBus | None = getattr(app.state, "core", None)
-    if bus is None:
-        return None
+    has seen yet); None when the core knows no such product or does not answer."""
     try:
         found = await run_in_threadpool(bus.handle, GetProduct(sku=sku))
     except (NotFound, InvalidInput):
@@ -118,8 +116,16 @@ async def product_words(app: FastAPI, sku: str) -> tuple[str, str] | None:
                       tags=found["tags"]), category
 
 
+@dataclass(frozen=True, slots=True)
+class OpenCore:
+    """The core as the API holds it: its message bus and the key ring over its API keys."""
+
+    bus: MessageBus
+    api_keys: KeyRing
+
+
 @asynccontextmanager
-async def open_core(app: FastAPI, settings: ServingSettings) -> AsyncIterator[None]:
+async def open_core(settings: ServingSettings) -> AsyncIterator[OpenCore]:
     """Open the core's database (migrating an embedded SQLite file) and its key ring."""
     from core.adapters.database import is_sqlite
     from core.bootstrap import bootstrap_database
@@ -130,12 +136,11 @@ async def open_core(app: FastAPI, settings: ServingSettings) -> AsyncIterator[No
     bus, close = bootstrap_database(database_url=settings.database_url,
                                     pool_size=settings.database_pool_size)
     admin = settings.admin_api_key
-    app.state.core = bus
-    app.state.api_keys = KeyRing(
+    keys = KeyRing(
         static=static_keys([("admin", admin.get_secret_value(), ["*"])] if admin else []),
         lookup=_db_lookup(bus), ttl_s=settings.api_key_cache_s)
     try:
-        yield
+        yield OpenCore(bus=bus, api_keys=keys)
     finally:
         await bus.aclose()
         close()

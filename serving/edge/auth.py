@@ -3,8 +3,8 @@
 Keys arrive in `X-API-Key` (or `Authorization: Bearer …`, or the dashboard's cookie) and are
 looked up by their SHA-256 digest only: a `KeyRing` on `app.state.api_keys` maps digests to a
 `Principal`. Scopes are plain strings (`catalog:write`, `storefront`, `ops`, `admin`, ...); the
-scope `*` allows everything. The rate limiter (serving/edge/rate_limit.py) resolves the key first and
-leaves the answer in the request's state, so a route does not look it up twice.
+scope `*` allows everything. The rate limiter (serving/edge/rate_limit.py) resolves the key
+first and leaves the answer in the request's state, so a route does not look it up twice.
 
 Every route either depends on a `ScopeCheck` (its scopes are read back by `required_scopes`),
 or is listed in `PUBLIC_ROUTES` or `SELF_CHECKED_ROUTES`: tests/unit/serving/test_scope_matrix.py

@@ -1,9 +1,9 @@
 """Prometheus metrics: HTTP latency and status per endpoint, models in service, fallbacks.
 
-Each app owns its `CollectorRegistry` (built in `create_app`), so apps in one process (tests,
-benchmarks) never share counters. No label value is taken from a request as sent: endpoints
-are route templates (`unmatched` otherwise), methods and event types closed sets with
-`other` for the rest.
+Each app owns its `CollectorRegistry` (built in `create_app`, served at `/metrics`), so apps in
+one process (tests, benchmarks) never share counters. No label value is taken from a request as
+sent: endpoints are route templates (`unmatched` otherwise), methods and event types closed sets
+with `other` for the rest.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from __future__ import annotations
 import collections
 import time
 
-from fastapi import APIRouter, Request, Response
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -121,10 +119,3 @@ class MetricsMiddleware:
                 time.perf_counter() - started)
             self.metrics.requests.labels(method, endpoint, str(status)).inc()
 
-
-router = APIRouter(tags=["ops"])
-
-
-@router.get("/metrics", response_class=Response, include_in_schema=False)
-async def metrics(request: Request) -> Response:
-    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

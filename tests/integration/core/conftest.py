@@ -20,7 +20,8 @@ ADMIN_KEY = "test-admin-key-0123456789"
 def core_app(settings: ServingSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_core(app, settings):
+        async with open_core(settings) as core:
+            app.state.core, app.state.api_keys = core.bus, core.api_keys
             yield
 
     app = FastAPI(lifespan=lifespan)
