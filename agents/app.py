@@ -1,7 +1,17 @@
-"""The Faust application: built by `create_app(settings)`, never at import time.
+"""The worker's Faust application: built by `create_app(settings)`, never at import time.
 
-One agent per bounded context, each consuming its own topic in batches (`agents.pipeline`).
-Worker metrics are served at `/metrics` on the Faust web port.
+Two consumers feed the pipelines of the bounded contexts (agents.pipeline):
+
+- the firehose (`commerce.events`, `community.events`, `podcast.events`, `identity.events`):
+  `BatchIngest` (agents.ingest), aiokafka `getmany` batches, run as a service of the app,
+  group `<AGORA_WORKER_APP_ID>`; offsets committed after each batch is processed;
+- `recommendation.events` (impressions, clicks) and the derived `alerts.inventory` and
+  `moderation.flags`: Faust's own agents (agents.streams), group `<AGORA_WORKER_APP_ID>-app`;
+  a batch's messages acked once it is processed, committed every `broker_commit_interval`
+  (1 s).
+
+Faust also hosts the worker: signals, the web server with `/metrics`, timers (lake flush,
+gauges) and the producer of dead letters and derived messages.
 """
 
 from __future__ import annotations
@@ -11,7 +21,6 @@ import logging
 from typing import Any
 
 import faust
-from faust.app.base import BootStrategy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from agents.commerce.context import CommerceContext
@@ -25,6 +34,7 @@ from agents.metrics import WorkerMetrics
 from agents.pipeline import Pipeline
 from agents.podcast.context import PodcastContext
 from agents.recommendation.context import RecommendationContext
+from agents.streams import PER_MESSAGE_TOPICS, faust_group, faust_lag, install_agents
 from agora.settings import WorkerSettings
 from contracts.topics import Topic
 from features.online import OnlineStore, open_store
@@ -51,28 +61,20 @@ def contexts(settings: WorkerSettings) -> dict[str, Context]:
 
 def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) -> faust.App:
     app = faust.App(
-        # Distinct from the ingest consumer's group, which the dashboard reads lag from.
-        f"{settings.worker_app_id}-app",
+        faust_group(settings.worker_app_id),  # its consumer group: agents.streams
         broker=f"kafka://{settings.kafka_bootstrap}",
-        store="memory://",
         datadir=str(settings.data_dir / "faust"),  # not ./<app id>-data in the caller's cwd
-        autodiscover=False,
-        topic_partitions=settings.topic_partitions,
-        topic_allow_declare=True,
-        consumer_auto_offset_reset="earliest",
+        consumer_auto_offset_reset="earliest",  # a new group reads the topics from the start
         # tansu holds a group join for half the session timeout: keep it short.
-        broker_session_timeout=6.0,
-        broker_heartbeat_interval=1.0,
-        broker_rebalance_timeout=12.0,
+        broker_session_timeout=settings.worker_session_timeout_s,
+        broker_heartbeat_interval=max(0.5, settings.worker_session_timeout_s / 6),
+        broker_rebalance_timeout=2 * settings.worker_session_timeout_s,
         broker_commit_interval=1.0,
         producer_linger=0.005,
-        stream_wait_empty=False,
-        web_enabled=True,
+        stream_wait_empty=False,  # a stop does not wait for buffered messages: redelivered
         web_port=settings.worker_web_port,
         web_bind=settings.worker_web_bind,
     )
-    # BatchIngest consumes; Faust's own consumer (and its thread) would sit idle.
-    app.boot_strategy = BootStrategy(app, enable_kafka_consumer=False)
     online = store or open_store(settings.online_store_url)
     metrics = WorkerMetrics()
     spool = (LakeSpool(lake_root=settings.lake, max_bytes=settings.lake_flush_bytes,
@@ -87,8 +89,13 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
                         topics=derived, half_life_s=settings.trending_half_life_s)
         for topic, ctx in by_topic.items()
     }
+    install_agents(app, pipelines={t: p for t, p in pipelines.items() if t in PER_MESSAGE_TOPICS},
+                   metrics=metrics, dlq=dlq, max_records=settings.worker_batch_max,
+                   within_s=settings.worker_batch_within_s)
     ingest = BatchIngest(bootstrap=settings.kafka_bootstrap, group_id=settings.worker_app_id,
-                         pipelines=pipelines, max_records=settings.worker_batch_max,
+                         pipelines={t: p for t, p in pipelines.items()
+                                    if t not in PER_MESSAGE_TOPICS},
+                         max_records=settings.worker_batch_max,
                          within_s=settings.worker_batch_within_s,
                          session_timeout_s=settings.worker_session_timeout_s)
 
@@ -105,6 +112,8 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
     async def gauges() -> None:
         for tp, lag in (await ingest.lag()).items():
             metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)
+        for (topic, partition), lag in (await faust_lag(app)).items():
+            metrics.lag.labels(topic, str(partition)).set(lag)
         for ctx in by_topic.values():
             for attr in ("posts", "served"):
                 if hasattr(ctx, attr):
@@ -128,7 +137,7 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
 
 
 def run_worker(settings: WorkerSettings) -> None:
-    """`agora worker`: run the agents until SIGINT/SIGTERM."""
+    """`agora worker`: run the consumers and agents until SIGINT/SIGTERM."""
     from faust.worker import Worker
 
     app = create_app(settings)

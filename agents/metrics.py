@@ -65,6 +65,11 @@ class WorkerMetrics:
             ["agent", "field"], registry=self.registry)
         self.outbound = Counter("agora_worker_outbound_total", "Alerts and flags sent",
                                 ["topic"], registry=self.registry)
+        self.derived_delay = Histogram(
+            "agora_worker_derived_delay_seconds",
+            "A derived message's decision to its consumption by the worker's agent, by topic",
+            ["topic"], buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0),
+            registry=self.registry)
         self.lag = Gauge("agora_worker_consumer_lag", "High watermark minus position",
                          ["topic", "partition"], registry=self.registry)
         self.state = Gauge("agora_worker_state_entries", "Entries held in memory, by state",

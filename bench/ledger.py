@@ -206,15 +206,23 @@ def lettered(sent: dict[Source, Sent], letters: Iterable[dict[str, Any]]) -> set
 
 
 def committed(bootstrap: str, group: str, timeout_s: float = 10.0) -> dict[tuple[str, int], int]:
-    """The group's committed offset per source partition (absent: none yet). Blocking."""
+    """The worker's committed offset per source partition (absent: none yet), from the group
+    that reads it: the batched consumer's `group` or its Faust agents' (agents.streams).
+    Blocking."""
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                         "enable.auto.commit": False})
-    try:
-        meta = consumer.list_topics(timeout=timeout_s)
-        tps = [TopicPartition(t, p) for t in SOURCE_TOPICS for p in meta.topics[t].partitions]
-        return {(tp.topic, tp.partition): tp.offset
-                for tp in consumer.committed(tps, timeout=timeout_s) if tp.offset >= 0}
-    finally:
-        consumer.close()
+    from agents.streams import PER_MESSAGE_TOPICS, faust_group
+
+    out: dict[tuple[str, int], int] = {}
+    for name, topics in ((group, [t for t in SOURCE_TOPICS if t not in PER_MESSAGE_TOPICS]),
+                         (faust_group(group), list(PER_MESSAGE_TOPICS))):
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": name,
+                             "enable.auto.commit": False})
+        try:
+            meta = consumer.list_topics(timeout=timeout_s)
+            tps = [TopicPartition(t, p) for t in topics for p in meta.topics[t].partitions]
+            out.update({(tp.topic, tp.partition): tp.offset
+                        for tp in consumer.committed(tps, timeout=timeout_s) if tp.offset >= 0})
+        finally:
+            consumer.close()
+    return out

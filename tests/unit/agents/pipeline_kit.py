@@ -4,10 +4,8 @@ readers of what a batch left in the store, the spool and the dead letters."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,19 +17,10 @@ from agents.context import Context, Decisions
 from agents.lake.spool import LakeSpool
 from agents.metrics import WorkerMetrics
 from agents.pipeline import Pipeline
+from agents.streams import Record
 from contracts.topics import Topic
 from features import kpis as k
 from features.online import IncrFields, OnlineStore, PushRecent, WriteBatch
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp: int = field(default_factory=lambda: int(time.time() * 1000))
 
 
 class MemoryTopic:
