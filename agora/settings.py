@@ -52,7 +52,7 @@ class CommonSettings(BaseSettings):
 
 
 class WorkerSettings(CommonSettings):
-    """`agora worker`: the Faust agents."""
+    """`agora worker`: the batched consumer and the Faust agents (agents.app)."""
 
     worker_app_id: str = "agora-worker"
     worker_web_port: int = 6066
@@ -63,7 +63,6 @@ class WorkerSettings(CommonSettings):
     worker_batch_within_s: float = Field(default=0.1, gt=0)
     worker_session_timeout_s: float = Field(
         default=6.0, gt=0, description="Kafka group session; failover takes about this long.")
-    topic_partitions: int = Field(default=4, ge=1)
     trending_half_life_s: float = Field(default=900.0, gt=0)
     hot_half_life_s: float = Field(default=6 * 3600.0, gt=0)
     once_ttl_s: float = Field(default=86_400.0, gt=0,
