@@ -1,7 +1,8 @@
 """Commerce events: browsing, carts, orders, payments, inventory, listings, reviews.
 
 Amounts are 0 to 10^9 rounded to the cent, quantities 1 to 100,000, stock and its deltas
-within 10^9 (see contracts/envelope.py for why).
+within 10^9 (see contracts/envelope.py for why). Each schema is followed by its declaration
+(contracts/declaration.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.declaration import FACTS, STOREFRONT, EventDomain, EventSpec, Interaction, ItemRef
 from contracts.envelope import (
     Amount,
     Count,
@@ -22,6 +24,8 @@ from contracts.envelope import (
 )
 
 MAX_LINES = 1000
+COMMERCE = EventDomain.commerce
+PRODUCT = ItemRef(kind="product", field="product_id")
 
 
 class ProductViewed(Envelope):
@@ -31,10 +35,21 @@ class ProductViewed(Envelope):
     price: Amount
 
 
+PRODUCT_VIEWED = EventSpec(
+    schema=ProductViewed, domain=COMMERCE, key="product_id", publisher=STOREFRONT,
+    item=PRODUCT, interaction=Interaction(weight=1.0),
+    funnel="view", session_counter="views", counter="views")
+
+
 class ProductSearched(Envelope):
     event_type: Literal["product_searched"] = "product_searched"
     query: Line
     results: Count
+
+
+PRODUCT_SEARCHED = EventSpec(
+    schema=ProductSearched, domain=COMMERCE, key=None, publisher=STOREFRONT,
+    counter="searches")
 
 
 class CartItemAdded(Envelope):
@@ -44,6 +59,12 @@ class CartItemAdded(Envelope):
     unit_price: Amount
 
 
+CART_ITEM_ADDED = EventSpec(
+    schema=CartItemAdded, domain=COMMERCE, key="product_id", publisher=STOREFRONT,
+    item=PRODUCT, interaction=Interaction(weight=3.0),
+    funnel="cart", session_counter="cart_adds", counter="cart_adds")
+
+
 class CartItemRemoved(Envelope):
     event_type: Literal["cart_item_removed"] = "cart_item_removed"
     product_id: Id
@@ -51,9 +72,19 @@ class CartItemRemoved(Envelope):
     unit_price: Amount
 
 
+CART_ITEM_REMOVED = EventSpec(
+    schema=CartItemRemoved, domain=COMMERCE, key="product_id", publisher=STOREFRONT,
+    item=PRODUCT, interaction=Interaction(weight=-1.0))
+
+
 class CheckoutStarted(Envelope):
     event_type: Literal["checkout_started"] = "checkout_started"
     cart_value: Amount
+
+
+CHECKOUT_STARTED = EventSpec(
+    schema=CheckoutStarted, domain=COMMERCE, key=None, publisher=STOREFRONT,
+    funnel="checkout", session_counter="checkouts", counter="checkouts")
 
 
 class OrderLine(BaseModel):
@@ -72,12 +103,25 @@ class OrderPlaced(Envelope):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
+ORDER_PLACED = EventSpec(
+    # A fact of the core (its outbox publishes it once committed), as are payments, cancellations,
+    # stock and listings; its counters are exact, per event id (agents/commerce/logic.py).
+    schema=OrderPlaced, domain=COMMERCE, key="order_id", publisher=FACTS,
+    item=ItemRef(kind="product", field="product_id", each="lines"),
+    interaction=Interaction(weight=5.0, excludes=True),
+    funnel="purchase", session_counter="orders")
+
+
 class PaymentSucceeded(Envelope):
     event_type: Literal["payment_succeeded"] = "payment_succeeded"
     order_id: Id
     amount: Amount
     method: Literal["card", "wallet", "bank_transfer"]
     reason: Line | None = None
+
+
+PAYMENT_SUCCEEDED = EventSpec(
+    schema=PaymentSucceeded, domain=COMMERCE, key="order_id", publisher=FACTS)
 
 
 class PaymentFailed(Envelope):
@@ -88,9 +132,17 @@ class PaymentFailed(Envelope):
     reason: Line | None = None
 
 
+PAYMENT_FAILED = EventSpec(
+    schema=PaymentFailed, domain=COMMERCE, key="order_id", publisher=FACTS)
+
+
 class OrderCancelled(Envelope):
     event_type: Literal["order_cancelled"] = "order_cancelled"
     order_id: Id
+
+
+ORDER_CANCELLED = EventSpec(
+    schema=OrderCancelled, domain=COMMERCE, key="order_id", publisher=FACTS)
 
 
 class InventoryAdjusted(Envelope):
@@ -101,6 +153,10 @@ class InventoryAdjusted(Envelope):
     on_hand: Stock
 
 
+INVENTORY_ADJUSTED = EventSpec(
+    schema=InventoryAdjusted, domain=COMMERCE, key="product_id", publisher=FACTS, item=PRODUCT)
+
+
 class ListingCreated(Envelope):
     event_type: Literal["listing_created"] = "listing_created"
     listing_id: Id
@@ -109,8 +165,22 @@ class ListingCreated(Envelope):
     price: Amount
 
 
+LISTING_CREATED = EventSpec(
+    schema=ListingCreated, domain=COMMERCE, key="product_id", publisher=FACTS, item=PRODUCT,
+    counter="listings")
+
+
 class ReviewPosted(Envelope):
     event_type: Literal["review_posted"] = "review_posted"
     product_id: Id
     rating: Annotated[int, Field(ge=1, le=5)]
     text: Annotated[str, Field(max_length=20_000)] = ""
+
+
+REVIEW_POSTED = EventSpec(
+    schema=ReviewPosted, domain=COMMERCE, key="product_id", publisher=STOREFRONT,
+    item=PRODUCT, interaction=Interaction(weight=4.0), counter="reviews")
+
+SPECS = (PRODUCT_VIEWED, PRODUCT_SEARCHED, CART_ITEM_ADDED, CART_ITEM_REMOVED, CHECKOUT_STARTED,
+         ORDER_PLACED, PAYMENT_SUCCEEDED, PAYMENT_FAILED, ORDER_CANCELLED, INVENTORY_ADJUSTED,
+         LISTING_CREATED, REVIEW_POSTED)

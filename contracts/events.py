@@ -1,16 +1,16 @@
 """Every event type of the catalog as one discriminated union: parse, validate, dump.
 
 The types live in one module per domain (contracts/commerce.py, …) on a shared envelope
-(contracts/envelope.py); this module joins them and is the one place that parses.
+(contracts/envelope.py), each declared beside its schema; the registry (contracts/registry.py)
+joins the declarations and parses.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field
 
 from contracts.commerce import (
     CartItemAdded,
@@ -34,18 +34,14 @@ from contracts.community import (
     PostCreated,
     VoteCast,
 )
-from contracts.envelope import (
-    MAX_AHEAD_S,
-    MAX_ID_LENGTH,
-    SCHEMA_VERSION,
-    Envelope,
-    EventError,
-    window_context,
-)
+from contracts.envelope import MAX_AHEAD_S, SCHEMA_VERSION, Envelope, EventError
 from contracts.identity import UserProfileUpdated, UserRegistered
 from contracts.podcast import EpisodePlayed, EpisodePublished, ShowSubscribed, ShowUnsubscribed
 from contracts.recommendation import RecommendationClicked, RecommendationServed
+from contracts.registry import EVENTS
 
+# The registry's union (contracts/registry.py), spelled out for the type checker: a test
+# checks they agree.
 Event = Annotated[
     ProductViewed
     | ProductSearched
@@ -75,53 +71,19 @@ Event = Annotated[
     Field(discriminator="event_type"),
 ]
 
-EVENT_CLASSES: dict[str, type[Envelope]] = {
-    cls.model_fields["event_type"].default: cls
-    for cls in Envelope.__subclasses__()
-}
-EVENT_TYPES: frozenset[str] = frozenset(EVENT_CLASSES)
-
-_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _part(part: str | int) -> str:
-    """A location part as a bounded, printable name (an unknown field is the sender's)."""
-    text = _UNPRINTABLE.sub("?", str(part))
-    return text if len(text) <= MAX_ID_LENGTH else text[:MAX_ID_LENGTH] + "..."
-
-
-def _first_error(exc: ValidationError) -> EventError:
-    err = exc.errors(include_url=False)[0]
-    loc = list(err["loc"])
-    # The first location part is the union tag (the event type): not a field of the event.
-    if loc and loc[0] in EVENT_TYPES:
-        loc = loc[1:]
-    if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
-        return EventError("event_type", "missing or unknown event type")
-    if err["type"] == "json_invalid":
-        return EventError("event", err["msg"])
-    reason = err["msg"].removeprefix("Value error, ")
-    return EventError(".".join(_part(p) for p in loc) or "event", reason)
+EVENT_CLASSES: dict[str, type[Envelope]] = EVENTS.classes
+EVENT_TYPES: frozenset[str] = EVENTS.types
 
 
 def parse_event(raw: bytes | str | dict[str, Any], *, now: datetime | None = None,
                 max_ahead_s: float = MAX_AHEAD_S) -> Event:
-    """Validate one event from JSON bytes/text or a decoded dict; raise `EventError`.
+    """Validate one event of the catalog from JSON bytes/text or a decoded dict; raise
+    `EventError` (`Registry.parse` of `EVENTS`).
 
     `occurred_at` may be at most `max_ahead_s` ahead of `now` (this process's clock by
     default): see the bounds in contracts/envelope.py.
     """
-    context = (None if now is None and max_ahead_s == MAX_AHEAD_S
-               else window_context(now=now, max_ahead_s=max_ahead_s))
-    try:
-        if isinstance(raw, dict):
-            return _ADAPTER.validate_python(raw, context=context)
-        return _ADAPTER.validate_json(raw, context=context)
-    except ValidationError as exc:
-        raise _first_error(exc) from None
+    return EVENTS.parse(raw, now=now, max_ahead_s=max_ahead_s)  # type: ignore[return-value]
 
 
 def dump_event(event: Envelope) -> bytes:

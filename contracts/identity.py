@@ -6,9 +6,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from contracts.declaration import FACTS, STOREFRONT, EventDomain, EventSpec
 from contracts.envelope import Envelope, Id
 
 MAX_FIELDS = 100
+IDENTITY = EventDomain.identity
 
 
 class UserRegistered(Envelope):
@@ -17,6 +19,16 @@ class UserRegistered(Envelope):
     channel: Id
 
 
+USER_REGISTERED = EventSpec(
+    schema=UserRegistered, domain=IDENTITY, key=None, publisher=FACTS)
+
+
 class UserProfileUpdated(Envelope):
     event_type: Literal["user_profile_updated"] = "user_profile_updated"
     fields: Annotated[tuple[Id, ...], Field(max_length=MAX_FIELDS)]
+
+
+USER_PROFILE_UPDATED = EventSpec(
+    schema=UserProfileUpdated, domain=IDENTITY, key=None, publisher=STOREFRONT)
+
+SPECS = (USER_REGISTERED, USER_PROFILE_UPDATED)
