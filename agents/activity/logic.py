@@ -1,5 +1,7 @@
 """What every event says, whatever its domain: traffic per domain, active users, sessions,
-recent interactions per user and the funnel step of the session. Pure functions."""
+recent interactions per user (the live history) and the funnel step of the session. Pure
+functions; which event feeds which counter, step and history entry is declared with the event
+(contracts/declaration.py) and read from the registry's tables."""
 
 from __future__ import annotations
 
@@ -7,8 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from agents.trending.logic import INTERACTION_WEIGHTS
-from contracts import item_domain, item_of
+from contracts.registry import EVENTS, Registry
 from features import kpis as k
 from features.buckets import minute_of, slot_of
 from features.online import AddDistinct, IncrFields, PushRecent, SetFields, SetMissing, WriteBatch
@@ -21,18 +22,15 @@ from features.users import (
     session_key,
 )
 
-FUNNEL_STEP = {"product_viewed": "view", "cart_item_added": "cart",
-               "checkout_started": "checkout", "order_placed": "purchase"}
-# Per-session counters kept in the session hash.
-SESSION_COUNTER = {"product_viewed": "views", "cart_item_added": "cart_adds",
-                   "checkout_started": "checkouts", "order_placed": "orders",
-                   "episode_played": "plays", "post_created": "posts",
-                   "comment_created": "comments", "vote_cast": "votes",
-                   "recommendation_clicked": "rec_clicks"}
 
+def activity_writes(events: Sequence[Any], *, domain: str, batch: WriteBatch,
+                    registry: Registry = EVENTS) -> None:
+    """Add the domain-independent writes of a batch of valid events to `batch`.
 
-def activity_writes(events: Sequence[Any], *, domain: str, batch: WriteBatch) -> None:
-    """Add the domain-independent writes of a batch of valid events to `batch`."""
+    The live history gets one entry per item an interaction touches (every line of an
+    order), with its signed weight: the same meaning as the training set's."""
+    funnel_step, session_counter, touch = (registry.funnel, registry.session_counter,
+                                           registry.touch)
     per_minute: dict[int, float] = defaultdict(float)
     slot_users: dict[int, set[str]] = defaultdict(set)
     minute_users: dict[int, set[str]] = defaultdict(set)
@@ -45,7 +43,8 @@ def activity_writes(events: Sequence[Any], *, domain: str, batch: WriteBatch) ->
         minute = minute_of(ts)
         per_minute[minute] += 1
         user = ev.user_id
-        step = FUNNEL_STEP.get(ev.event_type)
+        event_type = ev.event_type
+        step = funnel_step.get(event_type)
         if step is not None and (ev.session_id or user):
             funnel[(step, minute)].add(ev.session_id or user)
         if user is None:
@@ -54,18 +53,16 @@ def activity_writes(events: Sequence[Any], *, domain: str, batch: WriteBatch) ->
         minute_users[minute].add(user)
         counts = sessions[user]
         counts["events"] += 1
-        if (counter := SESSION_COUNTER.get(ev.event_type)) is not None:
+        if (counter := session_counter.get(event_type)) is not None:
             counts[counter] += 1
         last, sid, first = session_meta.get(user, (0.0, "", ts))
         if ts >= last:
             last, sid = ts, ev.session_id or sid
         session_meta[user] = (last, sid, min(first, ts))
-        weight = INTERACTION_WEIGHTS.get(ev.event_type)
-        item = item_of(ev)
-        item_dom = item_domain(item) if item else None
-        if weight is not None and item is not None and item_dom is not None:
-            recent[(item_dom, user)].append(RecentInteraction(
-                item_id=item, event_type=ev.event_type, ts=ts, weight=weight))
+        if (touches := touch.get(event_type)) is not None:
+            for item, item_dom, weight in touches(ev):
+                recent[(item_dom, user)].append(RecentInteraction(
+                    item_id=item, event_type=event_type, ts=ts, weight=weight))
     field = k.events_field(domain)
     for minute, n in per_minute.items():
         batch.add(IncrFields(key=k.stats_key(minute), deltas={field: n}, ttl_s=k.STATS_TTL_S))

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.activity.logic import counter_writes
+from contracts import EVENTS, EventDomain
 from features import kpis as k
 from features.buckets import day_of, minute_of
 from features.inventory import SOLD_TTL_S, inventory_key, sold_key
 from features.online import Exact, IncrFields, Once, WriteBatch
 
-APPROX_FIELD = {"product_viewed": k.VIEWS, "product_searched": k.SEARCHES,
-                "cart_item_added": k.CART_ADDS, "checkout_started": k.CHECKOUTS,
-                "review_posted": k.REVIEWS, "listing_created": k.LISTINGS}
+# The commerce events counted approximately (declared `counter`); the rest exactly, or not.
+APPROX_FIELD = EVENTS.counters(EventDomain.commerce)
 
 
 def cents(amount: float) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agents.activity.logic import counter_writes
+from contracts import EVENTS, EventDomain
 from features import kpis as k
 from features.buckets import minute_of
 from features.community import (
@@ -25,8 +26,8 @@ from features.item_texts import item_words, text_write
 from features.online import IncrFields, IncrScores, SetFields, WriteBatch
 from features.trending import decay_factor, decay_time, epoch_of
 
-FIELD = {"post_created": k.POSTS, "comment_created": k.COMMENTS, "vote_cast": k.VOTES,
-         "content_reported": k.REPORTS, "community_joined": k.JOINS}
+# Every community event's counter (declared `counter`), overall and per community.
+FIELD = EVENTS.counters(EventDomain.community)
 
 
 def community_of(ev: Any, posts: Mapping[str, str]) -> str | None:

@@ -7,11 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.activity.logic import counter_writes
+from contracts import EVENTS, EventDomain
 from features import kpis as k
 from features.buckets import minute_of
 from features.item_texts import item_words, text_write
 from features.online import IncrFields, Once, SetFields, WriteBatch
 from features.podcasts import EPISODE_TTL_S, SHOW_TTL_S, episode_key, show_key
+
+# Publications and (un)subscriptions, counted as declared (`counter`); plays below.
+COUNTER = EVENTS.counters(EventDomain.podcast)
 
 
 def podcast_writes(events: Sequence[Any], *, batch: WriteBatch, once_ttl_s: float) -> None:
@@ -20,6 +24,8 @@ def podcast_writes(events: Sequence[Any], *, batch: WriteBatch, once_ttl_s: floa
     for ev in events:
         minute = minute_of(ev.occurred_at.timestamp())
         t = ev.event_type
+        if (counter := COUNTER.get(t)) is not None:
+            counts[minute][counter] += 1
         if t == "episode_played":
             share = min(ev.position_s / ev.duration_s, 1.0)
             done = 1.0 if share >= k.COMPLETION_SHARE else 0.0
@@ -29,12 +35,10 @@ def podcast_writes(events: Sequence[Any], *, batch: WriteBatch, once_ttl_s: floa
                 target[k.LISTEN_FRACTION] += share
         elif t in ("show_subscribed", "show_unsubscribed"):
             sub = t == "show_subscribed"
-            counts[minute][k.SUBSCRIPTIONS if sub else k.UNSUBSCRIPTIONS] += 1
             batch.add(Once(token=str(ev.event_id), ttl_s=once_ttl_s, writes=[IncrFields(
                 key=show_key(ev.show_id), deltas={"subscribers": 1 if sub else -1},
                 ttl_s=SHOW_TTL_S)]))
         elif t == "episode_published":
-            counts[minute][k.EPISODES] += 1
             batch.add(SetFields(key=episode_key(ev.episode_id), ttl_s=EPISODE_TTL_S, values={
                 "show_id": ev.show_id, "title": ev.title, "duration_s": ev.duration_s,
                 "published_at": ev.occurred_at.timestamp()}))

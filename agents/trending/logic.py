@@ -12,8 +12,10 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from contracts import Domain, item_domain, item_of
+from contracts import Domain
+from contracts.registry import EVENTS, Registry
 from features.online import IncrScores, WriteBatch
 from features.trending import (
     COUNTS_TTL_S,
@@ -29,20 +31,6 @@ from features.trending import (
     trending_key,
 )
 
-# How much an interaction says about interest in the item (counts are unweighted).
-INTERACTION_WEIGHTS: dict[str, float] = {
-    "product_viewed": 1.0,
-    "cart_item_added": 3.0,
-    "review_posted": 2.0,
-    "post_created": 1.0,
-    "comment_created": 2.0,
-    "vote_cast": 1.0,
-    "community_joined": 2.0,
-    "episode_published": 1.0,
-    "episode_played": 1.0,
-    "show_subscribed": 3.0,
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Interaction:
@@ -52,18 +40,23 @@ class Interaction:
     weight: float
 
 
-def interactions(events: Iterable[object]) -> list[Interaction]:
-    """The item interactions among a batch of validated events."""
+def interactions(events: Iterable[Any], *, registry: Registry = EVENTS) -> list[Interaction]:
+    """The item interactions among a batch of validated events, weighted as declared
+    (`Interaction`, contracts/declaration.py: the training set's meaning).
+
+    Trending measures interest, so an interaction of weight 0 or less (a downvote, a cart
+    removal, an unsubscription) is ignored here, neither counted nor subtracted: a score
+    never drops below 0 and the live history keeps the signed weight."""
+    touch = registry.touch
     out = []
     for event in events:
-        weight = INTERACTION_WEIGHTS.get(event.event_type)  # type: ignore[attr-defined]
-        if weight is None:
+        touches = touch.get(event.event_type)
+        if touches is None:
             continue
-        item = item_of(event)
-        domain = item_domain(item) if item else None
-        if item is None or domain is None:
-            continue
-        out.append(Interaction(item, domain, event.occurred_at.timestamp(), weight))  # type: ignore[attr-defined]
+        ts = event.occurred_at.timestamp()
+        for item, domain, weight in touches(event):
+            if weight > 0:
+                out.append(Interaction(item, domain, ts, weight))
     return out
 
 
