@@ -51,10 +51,30 @@ class CommonSettings(BaseSettings):
         return self.lake_path or self.data_dir / "lake"
 
 
-class WorkerSettings(CommonSettings):
+class StreamSettings(CommonSettings):
+    """What the worker writes and the API reads alike, so both must agree: the worker's id
+    (its Faust app and Kafka consumer group) and the decay of the trending counters."""
+
+    worker_app_id: str = Field(default="agora-worker",
+                               description="The workers' consumer group (the API reads its lag).")
+    trending_half_life_s: float = Field(default=900.0, gt=0)
+
+
+class RegistrySettings(CommonSettings):
+    """The MLflow registry the trainer writes and the API follows."""
+
+    mlflow_tracking_uri: str | None = Field(
+        default=None, description="MLflow tracking/registry URI (default <data_dir>/mlflow.db).")
+    model_name: str = "agora-recommender"
+
+    @property
+    def mlflow_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
+
+
+class WorkerSettings(StreamSettings):
     """`agora worker`: the batched consumer and the Faust agents (agents.app)."""
 
-    worker_app_id: str = "agora-worker"
     worker_web_port: int = 6066
     worker_web_bind: str = Field(
         default="127.0.0.1", description="Address of /metrics; 0.0.0.0 where Prometheus "
@@ -63,7 +83,6 @@ class WorkerSettings(CommonSettings):
     worker_batch_within_s: float = Field(default=0.1, gt=0)
     worker_session_timeout_s: float = Field(
         default=6.0, gt=0, description="Kafka group session; failover takes about this long.")
-    trending_half_life_s: float = Field(default=900.0, gt=0)
     hot_half_life_s: float = Field(default=6 * 3600.0, gt=0)
     once_ttl_s: float = Field(default=86_400.0, gt=0,
                               description="How long event ids of exact state are remembered.")
@@ -79,23 +98,17 @@ class WorkerSettings(CommonSettings):
     moderation_scorer: str = "agents.community.moderation:heuristic_scorer"
 
 
-class ServingSettings(CommonSettings):
+class ServingSettings(StreamSettings, RegistrySettings):
     """`agora serve`: the HTTP API."""
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    trending_half_life_s: float = Field(default=900.0, gt=0)
     analytics_public: bool = Field(
         default=True, description="Analytics and the dashboard readable without a key (the "
         "embedded demo). Production sets false: they then need the `ops` scope, and a browser "
         "signs in once with /dashboard?key=… (an HttpOnly cookie).")
     readiness_timeout_s: float = Field(default=2.0, gt=0)
-    worker_app_id: str = Field(default="agora-worker",
-                               description="The workers' consumer group, for consumer lag.")
     # models from the registry (docs/serving.md)
-    mlflow_tracking_uri: str | None = Field(
-        default=None, description="MLflow tracking/registry URI (default <data_dir>/mlflow.db).")
-    model_name: str = "agora-recommender"
     model_poll_s: float = Field(default=5.0, gt=0, description="How often aliases are re-read.")
     challenger_share: float = Field(default=0.0, ge=0.0, le=1.0)
     # request handling
@@ -139,10 +152,6 @@ class ServingSettings(CommonSettings):
     def rate_limit_storage_url(self) -> str | None:
         return self.rate_limit_redis_url or self.redis_url
 
-    @property
-    def mlflow_uri(self) -> str:
-        return self.mlflow_tracking_uri or f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
-
 
 class SweeperSettings(CommonSettings):
     """`agora sweep` (and the sweeper inside `agora relay`): orders left half done."""
@@ -181,12 +190,9 @@ class SimulatorSettings(CommonSettings):
     """`agora simulate`."""
 
 
-class TrainerSettings(CommonSettings):
+class TrainerSettings(RegistrySettings):
     """`agora trainer`: retrains from the lake, promotes only what beats the champion."""
 
-    mlflow_tracking_uri: str | None = Field(
-        default=None, description="MLflow tracking/registry URI (default <data_dir>/mlflow.db).")
-    model_name: str = "agora-recommender"
     trainer_families: list[str] = Field(
         default_factory=lambda: ["popularity", "item_knn", "ease", "hybrid"],
         description="Model families compared on the holdout each cycle.")

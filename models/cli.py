@@ -64,6 +64,9 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def train_command(args: argparse.Namespace) -> int:
+    from agora.settings import RegistrySettings
+
+    settings = RegistrySettings()
     if args.model.startswith("health-"):
         from models.health.job import train_health
 
@@ -72,7 +75,7 @@ def train_command(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
 
-        _print(train_health(args.model.removeprefix("health-"), args.data,
+        _print(train_health(args.model.removeprefix("health-"), args.data, settings=settings,
                             promote=args.promote), as_json=args.json)
         return 0
     from models.training_job import TrainRequest, train
@@ -80,7 +83,7 @@ def train_command(args: argparse.Namespace) -> int:
     result = train(TrainRequest(model=args.model, lake_path=args.lake, cutoff=args.cutoff,
                                 half_life_days=args.half_life_days, domains=args.domain,
                                 promote=args.promote, challenger=args.challenger,
-                                tune=args.tune))
+                                tune=args.tune), settings=settings)
     _print(result, as_json=args.json)
     return 0
 

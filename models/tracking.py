@@ -1,15 +1,14 @@
 """MLflow: where runs go, and how every run records its provenance.
 
-Default backend: SQLite at `<AGORA_DATA_DIR or ./var>/mlflow.db` (where serving looks too),
-artifacts in `<data dir>/mlflow-artifacts`.
-`AGORA_MLFLOW_TRACKING_URI` points elsewhere (an MLflow server in production). Nothing
-connects at import time: `configure()` is called by the jobs that log.
+Where runs go is `RegistrySettings.mlflow_uri`: SQLite at `<data_dir>/mlflow.db` by default
+(where serving looks too), artifacts in `<data dir>/mlflow-artifacts`; `mlflow_tracking_uri`
+points elsewhere (an MLflow server in production). Nothing connects at import time:
+`configure()` is called by the jobs that log.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Mapping
 from datetime import datetime
@@ -19,25 +18,16 @@ from typing import Any
 
 import mlflow
 
+from agora.settings import RegistrySettings
+
 RUNTIME_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "implicit", "mlflow-skinny")
 
 
-def data_dir() -> Path:
-    return Path(os.environ.get("AGORA_DATA_DIR", "var"))
-
-
-def tracking_uri() -> str:
-    uri = os.environ.get("AGORA_MLFLOW_TRACKING_URI")
-    if uri:
-        return uri
-    folder = data_dir().resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'mlflow.db'}"
-
-
-def configure(experiment: str) -> str:
+def configure(experiment: str, *, settings: RegistrySettings) -> str:
     """Point MLflow at the tracking store and make sure `experiment` exists; its id."""
-    uri = tracking_uri()
+    uri = settings.mlflow_uri
+    if not settings.mlflow_tracking_uri:  # the default SQLite file's folder
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     found = mlflow.get_experiment_by_name(experiment)

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agora.settings import RegistrySettings
 from models.errors import ModelFitError
 from models.registry import RECOMMENDER_NAME, alias_version
 from models.trainer_metrics import TrainerMetrics
@@ -54,6 +55,7 @@ class TrainerConfig:
 @dataclass(kw_only=True)
 class Trainer:
     config: TrainerConfig
+    settings: RegistrySettings  # where runs and models are registered
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     metrics: TrainerMetrics = field(default_factory=TrainerMetrics)
     cycles: int = field(default=0, init=False)
@@ -86,7 +88,7 @@ class Trainer:
                                registered_name=c.registered_name,
                                validation_share=c.holdout_share, min_score=c.min_score)
         try:
-            split = holdout_split(request)
+            split = holdout_split(request, settings=self.settings)
         except ModelFitError as exc:
             self.metrics.cycle_done(outcome="skipped", seconds=time.monotonic() - started)
             log.info("trainer cycle %d skipped: %s", self.cycles, exc)
@@ -114,7 +116,8 @@ class Trainer:
                                challenger=c.challenger, registered_name=c.registered_name,
                                validation_share=c.holdout_share, min_score=c.min_score,
                                tags=lineage)
-        result = train(request, split=split, holdout_metrics=scores[best])
+        result = train(request, settings=self.settings, split=split,
+                       holdout_metrics=scores[best])
         outcome = self._record(result)
         self.metrics.cycle_done(outcome=outcome, seconds=time.monotonic() - started,
                                 lake_events=len(split.training.events))
@@ -155,7 +158,8 @@ class Trainer:
             if not path.exists():
                 log.warning("no %s dataset at %s: agora-health-%s not trained", name, path, name)
                 continue
-            result = train_health(name, path, promote=True, progress=False)
+            result = train_health(name, path, settings=self.settings, promote=True,
+                                  progress=False)
             log.info("health model %s: version %s, AUC %.3f; %s", name, result["version"],
                      result["roc_auc"], result["promotion"]["reason"])
             self.metrics.health_trained(name)

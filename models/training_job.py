@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from typing import Any
 import mlflow
 import pandas as pd
 
+from agora.settings import RegistrySettings
 from models.base import Recommender
 from models.catalog import build
 from models.errors import ModelFitError
@@ -36,7 +36,7 @@ from models.registry import (
     log_recommender,
     move_alias,
 )
-from models.tracking import configure, data_dir, log_provenance
+from models.tracking import configure, log_provenance
 from models.training_set import TrainingSet, TrainingSetSpec, build_training_set
 from models.tuning import tune
 
@@ -77,13 +77,10 @@ class HoldoutSplit:
     holdout_end: datetime
 
 
-def default_lake() -> Path:
-    return Path(os.environ.get("AGORA_LAKE_PATH") or data_dir() / "lake")
-
-
-def holdout_split(request: TrainRequest) -> HoldoutSplit:
+def holdout_split(request: TrainRequest, *, settings: RegistrySettings) -> HoldoutSplit:
+    """The request's training set, read from its lake (else the settings' lake), cut by time."""
     cutoff = _as_datetime(request.cutoff) if request.cutoff else datetime.now(UTC)
-    lake = Path(request.lake_path) if request.lake_path else default_lake()
+    lake = Path(request.lake_path) if request.lake_path else settings.lake
     ts = build_training_set(lake_path=lake, spec=TrainingSetSpec(
         cutoff=cutoff, half_life_days=request.half_life_days, domains=request.domains))
     fit_events, valid = temporal_split(ts.events, ratio=1.0 - request.validation_share,
@@ -100,11 +97,13 @@ def holdout_score(split: HoldoutSplit, preset: str,
     return _validate(build(preset, **dict(params or {})), split.fit, split.holdout)
 
 
-def train(request: TrainRequest, *, split: HoldoutSplit | None = None,
+def train(request: TrainRequest, *, settings: RegistrySettings,
+          split: HoldoutSplit | None = None,
           holdout_metrics: Mapping[str, float] | None = None) -> dict[str, Any]:
-    """Train, register, maybe promote. `split` and `holdout_metrics` (of `request.model` on
-    that split) save the trainer a second read of the lake and a second fit."""
-    split = split or holdout_split(request)
+    """Train, register (in the settings' MLflow), maybe promote. `split` and `holdout_metrics`
+    (of `request.model` on that split) save the trainer a second read of the lake and a
+    second fit."""
+    split = split or holdout_split(request, settings=settings)
     ts, lake, fit_part, valid_part = split.training, split.lake, split.fit, split.holdout
     params = dict(request.params or {})
     if request.tune:
@@ -114,7 +113,7 @@ def train(request: TrainRequest, *, split: HoldoutSplit | None = None,
         valid_metrics = dict(holdout_metrics)
     else:
         valid_metrics = _validate(build(request.model, **params), fit_part, valid_part)
-    configure(EXPERIMENT)
+    configure(EXPERIMENT, settings=settings)
     with mlflow.start_run(run_name=request.model):
         log_provenance(window_start=ts.window_start, window_end=ts.window_end,
                        dataset=str(lake), extra={

@@ -13,6 +13,7 @@ from mlflow.models import ModelSignature
 from mlflow.pyfunc import PythonModel
 from mlflow.types import ColSpec, Schema
 
+from agora.settings import RegistrySettings
 from models.health.card import model_card
 from models.health.data import HealthDataset, load_cleveland, load_pima
 from models.health.pipeline import fit_scorer
@@ -43,10 +44,11 @@ class HealthPyfunc(PythonModel):
         return pd.DataFrame({"risk": risk, "factors": factors})
 
 
-def train_health(name: str, path: str | Path | None = None, *,
+def train_health(name: str, path: str | Path | None = None, *, settings: RegistrySettings,
                  dataset: HealthDataset | None = None, repeats: int = 5, c: float = 0.1,
                  promote: bool = False, progress: bool = True) -> dict[str, Any]:
-    """Cross-validate and register `agora-health-<name>`; `dataset` overrides `path`."""
+    """Cross-validate and register `agora-health-<name>` in the settings' MLflow; `dataset`
+    overrides `path`."""
     if dataset is None:
         if path is None:
             raise ValueError("a dataset path is needed")
@@ -54,7 +56,7 @@ def train_health(name: str, path: str | Path | None = None, *,
     report = cross_validate(dataset, repeats=repeats, c=c, progress=progress)
     scorer = fit_scorer(dataset, c=c)
     registered = f"agora-health-{dataset.name}"
-    configure(EXPERIMENT)
+    configure(EXPERIMENT, settings=settings)
     signature = ModelSignature(
         inputs=Schema([ColSpec("double", f, required=False) for f in dataset.features.columns]),
         outputs=Schema([ColSpec("double", "risk"), ColSpec("string", "factors")]))

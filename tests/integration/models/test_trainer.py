@@ -14,6 +14,7 @@ import mlflow
 import pandas as pd
 import pytest
 
+from agora.settings import RegistrySettings
 from features.lake import write_rows
 from launch.broker import free_port
 from models.registry import alias_version
@@ -25,10 +26,9 @@ CLUSTERS, ITEMS_PER_CLUSTER, USERS, DAYS = 4, 6, 24, 14
 
 
 @pytest.fixture()
-def mlflow_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("AGORA_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("AGORA_MLFLOW_TRACKING_URI", raising=False)
-    return tmp_path / "var"
+def registry(tmp_path: Path) -> RegistrySettings:
+    """MLflow on a SQLite file of the test's own (the default under its data dir)."""
+    return RegistrySettings(data_dir=tmp_path / "var", mlflow_tracking_uri=None)
 
 
 def clustered_lake(root: Path) -> Path:
@@ -48,14 +48,16 @@ def clustered_lake(root: Path) -> Path:
 
 
 def fixed(at: datetime) -> Trainer:
-    return Trainer(config=TrainerConfig(lake_path=Path()), clock=lambda: at)
+    return Trainer(config=TrainerConfig(lake_path=Path()), settings=RegistrySettings(),
+                   clock=lambda: at)
 
 
 @pytest.mark.parametrize("days", [6, 9, 14])
 def test_holdout_never_overlaps_the_training_window(tmp_path: Path, days: int) -> None:
     lake = clustered_lake(tmp_path / "lake")
     now = T0 + timedelta(days=days, minutes=30)
-    split = holdout_split(TrainRequest(lake_path=lake, cutoff=now, validation_share=0.25))
+    split = holdout_split(TrainRequest(lake_path=lake, cutoff=now, validation_share=0.25),
+                          settings=RegistrySettings(data_dir=tmp_path))
     events = split.training.events
     times = pd.to_datetime(events["occurred_at"], utc=True)
     assert times.max() < now  # nothing from after the clock
@@ -71,15 +73,16 @@ def test_holdout_never_overlaps_the_training_window(tmp_path: Path, days: int) -
 
 
 def test_a_worse_candidate_is_kept_out_a_better_one_promoted(tmp_path: Path,
-                                                             mlflow_home: Path) -> None:
+                                                             registry: RegistrySettings) -> None:
     lake = clustered_lake(tmp_path / "lake")
     now = T0 + timedelta(days=DAYS)
     config = TrainerConfig(lake_path=lake, families=("popularity",), holdout_share=0.25)
-    first = Trainer(config=config, clock=lambda: now).cycle("test")
+    first = Trainer(config=config, settings=registry, clock=lambda: now).cycle("test")
     assert first["outcome"] == "promoted" and "no champion yet" in first["promotion"]["reason"]
 
     better = Trainer(config=TrainerConfig(lake_path=lake, families=("item_knn", "popularity"),
-                                          holdout_share=0.25), clock=lambda: now)
+                                          holdout_share=0.25),
+                     settings=registry, clock=lambda: now)
     second = better.cycle("test")
     assert second["model"] == "item_knn", second["scores"]
     assert second["outcome"] == "promoted", second["promotion"]["reason"]
@@ -87,7 +90,7 @@ def test_a_worse_candidate_is_kept_out_a_better_one_promoted(tmp_path: Path,
     champion = alias_version("agora-recommender")
     assert champion is not None and str(champion.version) == second["version"]
 
-    worse = Trainer(config=config, clock=lambda: now).cycle("test")
+    worse = Trainer(config=config, settings=registry, clock=lambda: now).cycle("test")
     assert worse["outcome"] == "kept", worse["promotion"]["reason"]
     assert worse["promotion"]["candidate_score"] < worse["promotion"]["champion_score"]
     after = alias_version("agora-recommender")
@@ -102,28 +105,28 @@ def test_a_worse_candidate_is_kept_out_a_better_one_promoted(tmp_path: Path,
 
 
 def test_a_model_failing_its_own_checks_is_never_promoted(tmp_path: Path,
-                                                          mlflow_home: Path) -> None:
+                                                          registry: RegistrySettings) -> None:
     lake = clustered_lake(tmp_path / "lake")
     now = T0 + timedelta(days=DAYS)
     strict = TrainerConfig(lake_path=lake, families=("item_knn",), min_score=2.0)
-    result = Trainer(config=strict, clock=lambda: now).cycle("test")
+    result = Trainer(config=strict, settings=registry, clock=lambda: now).cycle("test")
     assert result["outcome"] == "failed_checks"
     assert "fails its own checks" in result["promotion"]["reason"]
     assert alias_version("agora-recommender") is None
 
     challenger = TrainerConfig(lake_path=lake, families=("item_knn",), challenger=True,
                                min_score=2.0)
-    Trainer(config=challenger, clock=lambda: now).cycle("test")
+    Trainer(config=challenger, settings=registry, clock=lambda: now).cycle("test")
     assert alias_version("agora-recommender", "challenger") is None
 
 
 def test_the_service_loop_trains_when_data_arrives_and_exports_metrics(
-        tmp_path: Path, mlflow_home: Path) -> None:
+        tmp_path: Path, registry: RegistrySettings) -> None:
     lake = tmp_path / "lake"
     now = datetime(2024, 3, 20, tzinfo=UTC)
     trainer = Trainer(config=TrainerConfig(lake_path=lake, families=("popularity",),
                                            interval_s=0, min_new_events=10_000, poll_s=0.05),
-                      clock=lambda: now)
+                      settings=registry, clock=lambda: now)
     assert trainer.due(count_lake_events(lake)) is None  # an empty lake trains nothing
     clustered_lake(lake)
     port = free_port()

@@ -8,29 +8,30 @@ import mlflow
 import pandas as pd
 import pytest
 
+from agora.settings import RegistrySettings
 from models.registry import alias_version
 from models.training_job import TrainRequest, train
 from tests.unit.models.lake_data import small_lake
 
 
 @pytest.fixture()
-def mlflow_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("AGORA_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("AGORA_MLFLOW_TRACKING_URI", raising=False)
-    return tmp_path / "var"
+def registry(tmp_path: Path) -> RegistrySettings:
+    """MLflow on a SQLite file of the test's own (the default under its data dir)."""
+    return RegistrySettings(data_dir=tmp_path / "var", mlflow_tracking_uri=None)
 
 
-def test_train_registers_and_promotes_only_when_better(tmp_path: Path, mlflow_home: Path) -> None:
+def test_train_registers_and_promotes_only_when_better(tmp_path: Path,
+                                                       registry: RegistrySettings) -> None:
     lake = small_lake(tmp_path / "lake", days=12, users=16)
     first = train(TrainRequest(model="ease", lake_path=lake, promote=True,
-                               cutoff="2024-04-01T00:00:00Z"))
+                               cutoff="2024-04-01T00:00:00Z"), settings=registry)
     assert first["promotion"]["promoted"] is True
     assert "no champion yet" in first["promotion"]["reason"]
     champion = alias_version("agora-recommender")
     assert champion is not None and champion.tags["agora.preset"] == "ease"
 
     second = train(TrainRequest(model="popularity", lake_path=lake, promote=True,
-                                cutoff="2024-04-01T00:00:00Z"))
+                                cutoff="2024-04-01T00:00:00Z"), settings=registry)
     promotion = second["promotion"]
     after = alias_version("agora-recommender")
     assert after is not None
@@ -38,7 +39,7 @@ def test_train_registers_and_promotes_only_when_better(tmp_path: Path, mlflow_ho
     assert ("champion moved" if promotion["promoted"] else "champion kept") in promotion["reason"]
 
     third = train(TrainRequest(model="item_knn", lake_path=lake, challenger=True,
-                               cutoff="2024-04-01T00:00:00Z"))
+                               cutoff="2024-04-01T00:00:00Z"), settings=registry)
     challenger = alias_version("agora-recommender", "challenger")
     assert challenger is not None and third["challenger"] == str(challenger.version)
     assert challenger.tags["agora.preset"] == "item_knn"
@@ -55,15 +56,16 @@ def test_train_registers_and_promotes_only_when_better(tmp_path: Path, mlflow_ho
     out = model.predict(pd.DataFrame({"user_id": ["u1", "stranger"], "k": [3, 3]}))
     assert list(out.columns) == ["user_id", "item_id", "score", "rank"]
     assert len(out) == 6
-    assert (mlflow_home / "mlflow.db").exists()
+    assert (registry.data_dir / "mlflow.db").exists()
 
 
-def test_health_model_is_registered_with_card_plot_and_factors(mlflow_home: Path) -> None:
+def test_health_model_is_registered_with_card_plot_and_factors(registry: RegistrySettings) -> None:
     from models.health.job import train_health
     from tests.unit.models.health_data import pima_like
 
     data = pima_like()
-    result = train_health("diabetes", dataset=data, repeats=1, promote=True, progress=False)
+    result = train_health("diabetes", settings=registry, dataset=data, repeats=1, promote=True,
+                          progress=False)
     assert result["promotion"]["promoted"] is True
     assert result["roc_auc"] > 0.8
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(result["run_id"], "report")}
@@ -74,12 +76,13 @@ def test_health_model_is_registered_with_card_plot_and_factors(mlflow_home: Path
     assert "glucose" in out["factors"].iloc[0] or "bmi" in out["factors"].iloc[0]
 
 
-def test_train_tunes_the_hybrid_blend_on_validation(tmp_path: Path, mlflow_home: Path) -> None:
+def test_train_tunes_the_hybrid_blend_on_validation(tmp_path: Path,
+                                                    registry: RegistrySettings) -> None:
     from models.tuning import GRIDS
 
     lake = small_lake(tmp_path / "lake", days=12, users=16)
     result = train(TrainRequest(model="hybrid", lake_path=lake, tune=True,
-                                cutoff="2024-04-01T00:00:00Z"))
+                                cutoff="2024-04-01T00:00:00Z"), settings=registry)
     params = mlflow.get_run(result["run_id"]).data.params
     chosen = {k.removeprefix("model.weights."): float(v) for k, v in params.items()
               if k.startswith("model.weights.")}

@@ -19,10 +19,10 @@ def test_assessment_carries_risk_factors_and_limits(tmp_path, monkeypatch, caplo
     from models.health.job import train_health
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    monkeypatch.setenv("AGORA_MLFLOW_TRACKING_URI", uri)
-    train_health("diabetes", dataset=pima_like(), repeats=1, promote=True, progress=False)
     settings = ServingSettings(data_dir=tmp_path, mlflow_tracking_uri=uri, model_poll_s=0.5,
                                kafka_bootstrap=f"127.0.0.1:{free_port()}")
+    train_health("diabetes", settings=settings, dataset=pima_like(), repeats=1, promote=True,
+                 progress=False)
     with serving_client(settings, None) as client:
         def loaded() -> bool:
             return "diabetes" in client.app.state.health_models.current
