@@ -109,7 +109,6 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _trainer(args: argparse.Namespace) -> int:
     import json
-    import os
     import signal
     import threading
 
@@ -117,9 +116,7 @@ def _trainer(args: argparse.Namespace) -> int:
     from models.trainer import Trainer, TrainerConfig
 
     s = TrainerSettings()
-    if s.mlflow_tracking_uri:  # models/tracking.py reads the variable itself
-        os.environ["AGORA_MLFLOW_TRACKING_URI"] = s.mlflow_tracking_uri
-    trainer = Trainer(config=TrainerConfig(
+    trainer = Trainer(settings=s, config=TrainerConfig(
         lake_path=s.lake, families=tuple(s.trainer_families), registered_name=s.model_name,
         interval_s=s.trainer_interval_s, min_new_events=s.trainer_min_new_events,
         poll_s=s.trainer_poll_s, holdout_share=s.trainer_holdout_share,
