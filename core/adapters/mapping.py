@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import composite, registry, relationship
 
@@ -19,47 +20,48 @@ from core.service_layer.unit_of_work import IdempotencyRecord
 mapper_registry = registry(metadata=t.metadata)
 _mapped = False
 
+# Every mapped class and its table (the tests' in-memory repositories key by its primary key).
+TABLES: dict[type[Any], t.Table] = {
+    Product: t.products, Listing: t.listings, Stock: t.stock, OrderLine: t.order_lines,
+    Order: t.orders, User: t.users, ApiKey: t.api_keys, Membership: t.memberships,
+    Community: t.communities, Post: t.posts, Comment: t.comments, Vote: t.votes,
+    ModerationAction: t.moderation_actions, Episode: t.episodes, Show: t.shows,
+    IdempotencyRecord: t.idempotency_keys,
+}
+
 
 def _money(amount: Decimal, currency: str) -> Money:
     return Money(amount=amount, currency=currency)
 
 
-def _versioned(table: t.Table) -> dict[str, object]:
-    return {"version_id_col": table.c.version}
+def _properties() -> dict[type[Any], dict[str, Any]]:
+    return {
+        Product: {"price": composite(_money, t.products.c.price_amount,
+                                     t.products.c.price_currency)},
+        Listing: {"price": composite(_money, t.listings.c.price_amount,
+                                     t.listings.c.price_currency)},
+        OrderLine: {"unit_price": composite(_money, t.order_lines.c.unit_amount,
+                                            t.order_lines.c.unit_currency)},
+        Order: {"total": composite(_money, t.orders.c.total_amount, t.orders.c.currency),
+                "lines": relationship(OrderLine, cascade="all, delete-orphan", lazy="selectin",
+                                      order_by=t.order_lines.c.product_sku)},
+        Community: {"memberships": relationship(Membership, cascade="all, delete-orphan",
+                                                lazy="selectin",
+                                                order_by=t.memberships.c.user_id)},
+        Show: {"episodes": relationship(Episode, cascade="all, delete-orphan", lazy="selectin",
+                                        order_by=t.episodes.c.episode_id)},
+    }
 
 
 def start_mappers() -> None:
-    """Map once per process; calling again is harmless."""
+    """Map once per process; calling again is harmless. A table with a `version` column
+    versions its rows (optimistic concurrency)."""
     global _mapped
     if _mapped:
         return
     _mapped = True
-    reg = mapper_registry
-    reg.map_imperatively(Product, t.products, **_versioned(t.products), properties={
-        "price": composite(_money, t.products.c.price_amount, t.products.c.price_currency)})
-    reg.map_imperatively(Listing, t.listings, **_versioned(t.listings), properties={
-        "price": composite(_money, t.listings.c.price_amount, t.listings.c.price_currency)})
-    reg.map_imperatively(Stock, t.stock, **_versioned(t.stock))
-    reg.map_imperatively(OrderLine, t.order_lines, properties={
-        "unit_price": composite(_money, t.order_lines.c.unit_amount,
-                                t.order_lines.c.unit_currency)})
-    reg.map_imperatively(Order, t.orders, **_versioned(t.orders), properties={
-        "total": composite(_money, t.orders.c.total_amount, t.orders.c.currency),
-        "lines": relationship(OrderLine, cascade="all, delete-orphan", lazy="selectin",
-                              order_by=t.order_lines.c.product_sku),
-    })
-    reg.map_imperatively(User, t.users, **_versioned(t.users))
-    reg.map_imperatively(ApiKey, t.api_keys)
-    reg.map_imperatively(Membership, t.memberships)
-    reg.map_imperatively(Community, t.communities, **_versioned(t.communities), properties={
-        "memberships": relationship(Membership, cascade="all, delete-orphan", lazy="selectin",
-                                    order_by=t.memberships.c.user_id)})
-    reg.map_imperatively(Post, t.posts, **_versioned(t.posts))
-    reg.map_imperatively(Comment, t.comments, **_versioned(t.comments))
-    reg.map_imperatively(Vote, t.votes)
-    reg.map_imperatively(ModerationAction, t.moderation_actions)
-    reg.map_imperatively(Episode, t.episodes)
-    reg.map_imperatively(Show, t.shows, **_versioned(t.shows), properties={
-        "episodes": relationship(Episode, cascade="all, delete-orphan", lazy="selectin",
-                                 order_by=t.episodes.c.episode_id)})
-    reg.map_imperatively(IdempotencyRecord, t.idempotency_keys)
+    properties = _properties()
+    for cls, table in TABLES.items():
+        versioned = {"version_id_col": table.c.version} if "version" in table.c else {}
+        mapper_registry.map_imperatively(cls, table, properties=properties.get(cls, {}),
+                                         **versioned)

@@ -14,15 +14,10 @@ from core.adapters import outbox
 from core.adapters.mapping import start_mappers
 from core.adapters.repositories import SqlOrderRepository, SqlRepository
 from core.domain.aggregate import Aggregate
-from core.domain.catalog import Listing, Product
-from core.domain.communities import Comment, Community, ModerationAction, Post, Vote
 from core.domain.errors import Conflict, DomainError, InvalidInput
 from core.domain.events import DomainEvent
-from core.domain.identity import ApiKey, User
-from core.domain.inventory import Stock
 from core.domain.orders import Order
-from core.domain.podcasts import Show
-from core.service_layer.unit_of_work import IdempotencyRecord, UnitOfWork
+from core.service_layer.unit_of_work import UnitOfWork, repositories
 
 
 def _translate(exc: BaseException) -> DomainError | None:
@@ -50,13 +45,9 @@ class SqlUnitOfWork(UnitOfWork):
         self._seen: list[Aggregate] = []
         event.listen(session, "loaded_as_persistent", self._keep)
         event.listen(session, "transient_to_pending", self._keep)
-        self.orders = SqlOrderRepository(session=session, cls=Order)
-        for name, cls in (("products", Product), ("listings", Listing), ("stock", Stock),
-                          ("users", User), ("api_keys", ApiKey),
-                          ("communities", Community), ("posts", Post), ("comments", Comment),
-                          ("votes", Vote), ("moderation", ModerationAction), ("shows", Show),
-                          ("idempotency", IdempotencyRecord)):
-            setattr(self, name, SqlRepository(session=session, cls=cls))
+        for name, entity in repositories().items():
+            kind = SqlOrderRepository if entity is Order else SqlRepository
+            setattr(self, name, kind(session=session, cls=entity))
         return self
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,

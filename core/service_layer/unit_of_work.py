@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, get_args, get_origin, get_type_hints
 
 from core.domain.aggregate import Aggregate
 from core.domain.catalog import Listing, Product
@@ -48,6 +48,7 @@ class IdempotencyRecord:
 
 
 class UnitOfWork(abc.ABC):
+    # The one list of repositories: `repositories()` reads it for the adapters and the fakes.
     products: Repository[Product]
     listings: Repository[Listing]
     stock: Repository[Stock]
@@ -88,3 +89,16 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+
+def repositories() -> dict[str, type[Any]]:
+    """Each repository attribute of `UnitOfWork` and the entity it holds (its annotations)."""
+    return {name: _entity(hint) for name, hint in get_type_hints(UnitOfWork).items()}
+
+
+def _entity(hint: Any) -> type[Any]:
+    for alias in (hint, *getattr(hint, "__orig_bases__", ())):  # Repository[X] or a subclass
+        if get_origin(alias) is Repository:
+            entity: type[Any] = get_args(alias)[0]
+            return entity
+    raise TypeError(f"{hint!r} is not a Repository")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import itertools
+import operator
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from core.adapters.mapping import TABLES
 from core.adapters.sandbox_payments import SandboxPaymentGateway
 from core.bootstrap import bootstrap
 from core.domain.aggregate import Aggregate
@@ -15,11 +17,19 @@ from core.domain.events import DomainEvent
 from core.domain.orders import Order, OrderStatus
 from core.domain.payments import PaymentRequest, PaymentResult
 from core.service_layer.messagebus import MessageBus
-from core.service_layer.unit_of_work import UnitOfWork
+from core.service_layer.unit_of_work import UnitOfWork, repositories
+
+
+def primary_key(entity: type[Any]) -> Callable[[Any], Any]:
+    """The entity's key as its table declares it (one column: the value, else a tuple)."""
+    columns = [c.name for c in TABLES[entity].primary_key.columns]
+    if len(columns) == 1:
+        return operator.attrgetter(columns[0])
+    return operator.attrgetter(*columns)
 
 
 class FakeRepository:
-    def __init__(self, key: Callable[[Any], Any]) -> None:
+    def __init__(self, *, key: Callable[[Any], Any]) -> None:
         self.key = key
         self.items: dict[Any, Any] = {}
 
@@ -36,9 +46,6 @@ class FakeRepository:
 
 
 class FakeOrderRepository(FakeRepository):
-    def __init__(self) -> None:
-        super().__init__(lambda o: o.order_id)
-
     def overdue(self, *, status: OrderStatus, before: datetime, limit: int) -> list[Order]:
         found = [o for o in self.items.values()
                  if o.status == status and o.status_changed_at < before]
@@ -49,19 +56,9 @@ class FakeUnitOfWork(UnitOfWork):
     """Shared state across units of work, like one database; commit publishes to `outbox`."""
 
     def __init__(self) -> None:
-        self.products = FakeRepository(lambda p: p.sku)
-        self.listings = FakeRepository(lambda x: x.listing_id)
-        self.stock = FakeRepository(lambda s: s.product_sku)
-        self.orders = FakeOrderRepository()
-        self.users = FakeRepository(lambda u: u.user_id)
-        self.api_keys = FakeRepository(lambda k: k.key_hash)
-        self.communities = FakeRepository(lambda c: c.community_id)
-        self.posts = FakeRepository(lambda p: p.post_id)
-        self.comments = FakeRepository(lambda c: c.comment_id)
-        self.votes = FakeRepository(lambda v: (v.target_type, v.target_id, v.user_id))
-        self.moderation = FakeRepository(lambda m: m.action_id)
-        self.shows = FakeRepository(lambda s: s.show_id)
-        self.idempotency = FakeRepository(lambda r: r.key)
+        for name, entity in repositories().items():
+            setattr(self, name, (FakeOrderRepository if entity is Order else FakeRepository)(
+                key=primary_key(entity)))
         self.outbox: list[DomainEvent] = []
         self.commits = 0
 
