@@ -1,16 +1,17 @@
 """Point-in-time-correct training sets from the Parquet lake.
 
-Events strictly before `cutoff` become weighted user x item interactions: each event type
-has a weight (a purchase counts more than a view), a complete listen more than a skip, a
-downvote negative; an optional exponential time decay halves a weight every `half_life_days`
-before the cut-off. Item texts and categories come from the same window, so nothing from
-after the cut-off leaks into features either.
+Events strictly before `cutoff` become weighted user x item interactions, each weighed as its
+event type declares (`Interaction`, contracts/declaration.py; the worker's live history uses
+the same meaning): a purchase counts more than a view, a complete listen more than a skip, a
+downvote negative, an order once per line. An optional exponential time decay halves a
+weight every `half_life_days` before the cut-off. Item texts and categories come from the
+same window, so nothing from after the cut-off leaks into features either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,33 +19,56 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from contracts.items import item_domain
+from contracts.declaration import Interaction
+from contracts.registry import EVENTS, Registry, Toucher, toucher
 from features.lake import read_events
 from models.errors import ModelFitError
 from models.interactions import Interactions
 from models.item_metadata import item_categories, item_texts
 
-DEFAULT_WEIGHTS: Mapping[str, float] = {
-    "product_viewed": 1.0, "cart_item_added": 3.0, "cart_item_removed": -1.0,
-    "order_placed": 5.0, "review_posted": 4.0, "post_created": 3.0, "comment_created": 2.0,
-    "vote_cast": 1.5, "community_joined": 2.0, "episode_played": 1.0, "show_subscribed": 3.0,
-    "show_unsubscribed": -3.0,
-}
 METADATA_TYPES = ("product_viewed", "post_created", "episode_published", "review_posted")
 
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingSetSpec:
-    """What to train on: event weights, window, decay and domains."""
+    """What to train on: window, decay and domains; the weights are the declared ones unless
+    given (`weights` by event type, and the weights of downvotes and complete listens)."""
 
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: Mapping[str, float] | None = None
     cutoff: datetime | None = None
     start: datetime | None = None
     half_life_days: float | None = None
     domains: Sequence[str] | None = None
-    complete_listen_ratio: float = 0.9
-    complete_listen_weight: float = 4.0
-    downvote_weight: float = -2.0
+    complete_listen_ratio: float | None = None
+    complete_listen_weight: float | None = None
+    downvote_weight: float | None = None
+
+
+def weighers(spec: TrainingSetSpec, registry: Registry = EVENTS) -> dict[str, Toucher]:
+    """Event type -> its interpretation (`contracts.registry.toucher`): the registry's own,
+    with the spec's weights where it gives some."""
+    if (spec.weights is None and spec.downvote_weight is None
+            and spec.complete_listen_ratio is None and spec.complete_listen_weight is None):
+        return dict(registry.touch)
+    weights = registry.weights if spec.weights is None else spec.weights
+    out: dict[str, Toucher] = {}
+    for event_type, weight in weights.items():
+        item = registry.item.get(event_type)
+        if item is None:
+            continue
+        declared = registry.interactions.get(event_type)
+        meaning = replace(declared, weight=weight) if declared else Interaction(weight=weight)
+        if meaning.against is not None and spec.downvote_weight is not None:
+            meaning = replace(meaning, against=spec.downvote_weight)
+        if (done := meaning.completion) is not None:
+            meaning = replace(meaning, completion=replace(
+                done,
+                share=done.share if spec.complete_listen_ratio is None
+                else spec.complete_listen_ratio,
+                weight=done.weight if spec.complete_listen_weight is None
+                else spec.complete_listen_weight))
+        out[event_type] = toucher(item, meaning)
+    return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,11 +79,13 @@ class TrainingSet:
     window_end: datetime | None
 
 
-def build_training_set(*, lake_path: str | Path, spec: TrainingSetSpec) -> TrainingSet:
+def build_training_set(*, lake_path: str | Path, spec: TrainingSetSpec,
+                       registry: Registry = EVENTS) -> TrainingSet:
     """Read the lake up to `spec.cutoff` (exclusive) and weigh every interaction."""
-    types = sorted(set(spec.weights) | set(METADATA_TYPES))
+    weigh = weighers(spec, registry)
+    types = sorted(set(weigh) | set(METADATA_TYPES))
     raw = read_events(types, spec.start, spec.cutoff, path=lake_path)
-    events = interaction_rows(raw[raw["event_type"].isin(list(spec.weights))], spec)
+    events = interaction_rows(raw[raw["event_type"].isin(list(weigh))], spec, registry)
     if events.empty:
         raise ModelFitError(f"no interactions in {lake_path} before {spec.cutoff}")
     summed = events.groupby(["user_id", "item_id"], as_index=False)["weight"].sum()
@@ -74,48 +100,27 @@ def build_training_set(*, lake_path: str | Path, spec: TrainingSetSpec) -> Train
                                                   else None))
 
 
-def interaction_rows(raw: pd.DataFrame, spec: TrainingSetSpec) -> pd.DataFrame:
-    """One weighted (user, item) row per event; orders expand into one row per line."""
+def interaction_rows(raw: pd.DataFrame, spec: TrainingSetSpec,
+                     registry: Registry = EVENTS) -> pd.DataFrame:
+    """One weighted (user, item) row per item an event touches (an order: one per line),
+    read from the event's payload as its declaration says."""
+    weigh = weighers(spec, registry)
+    wanted = None if spec.domains is None else set(spec.domains)
     raw = raw[raw["user_id"].notna()]
     rows: list[tuple[str, str, str, object, float]] = []
     for event in raw.itertuples(index=False):
-        base = float(spec.weights.get(str(event.event_type), 0.0))
-        for item, weight in _items_of(event, base, spec):
-            rows.append((str(event.user_id), item, str(event.event_type), event.occurred_at,
-                         weight))
+        event_type = str(event.event_type)
+        touches = weigh.get(event_type)
+        if touches is None:
+            continue
+        for item, domain, weight in touches(orjson.loads(str(event.payload))):
+            if wanted is None or domain in wanted:
+                rows.append((str(event.user_id), item, event_type, event.occurred_at, weight))
     frame = pd.DataFrame(rows, columns=["user_id", "item_id", "event_type", "occurred_at",
                                         "weight"])
-    if spec.domains is not None:
-        wanted = set(spec.domains)
-        frame = frame[[item_domain(i) in wanted for i in frame["item_id"]]]
     if spec.half_life_days and len(frame):
         end = pd.Timestamp(spec.cutoff or frame["occurred_at"].max())
         end = end.tz_localize(UTC) if end.tzinfo is None else end
         age = (end - frame["occurred_at"]).dt.total_seconds() / 86_400.0
         frame = frame.assign(weight=frame["weight"] * np.power(0.5, age / spec.half_life_days))
     return frame.reset_index(drop=True)
-
-
-def _items_of(event: object, base: float,
-              spec: TrainingSetSpec) -> list[tuple[str, float]]:
-    event_type = getattr(event, "event_type", "")
-    item = getattr(event, "item_id", None)
-    if event_type == "order_placed":
-        lines = orjson.loads(getattr(event, "payload", "{}")).get("lines", [])
-        return [(f"product:{line['product_id']}", base) for line in lines]
-    if item is None or (isinstance(item, float) and np.isnan(item)):
-        return []
-    if event_type == "episode_played":
-        payload = orjson.loads(getattr(event, "payload", "{}"))
-        share = float(payload.get("position_s", 0.0)) / max(float(payload.get("duration_s", 1)),
-                                                             1e-9)
-        return [(str(item), spec.complete_listen_weight if share >= spec.complete_listen_ratio
-                 else base)]
-    if event_type == "vote_cast":
-        value = orjson.loads(getattr(event, "payload", "{}")).get("value", 1)
-        return [(str(item), base if value > 0 else spec.downvote_weight)]
-    return [(str(item), base)]
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
