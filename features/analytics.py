@@ -14,6 +14,7 @@ from collections import defaultdict
 from itertools import pairwise
 from typing import Any
 
+from contracts import EVENTS
 from features import kpis as k
 from features.buckets import minute_range, slot_range, window_weights
 from features.community import moderation_queue, moderation_queue_size
@@ -22,7 +23,8 @@ from features.online import OnlineStore
 
 RATE_MINUTES = 1
 RATIO_MINUTES = 15
-DOMAINS = ("commerce", "community", "podcast", "identity", "recommendation")
+# The event domains (one source topic and worker context each), as declared in contracts/.
+DOMAINS: tuple[str, ...] = tuple(str(d) for d in EVENTS.domains)
 
 
 def _fig(value: float, previous: float) -> dict[str, float]:
