@@ -1,4 +1,4 @@
-"""Commands and queries: what callers ask the core to do or tell."""
+"""Commands: what callers ask the core to change (reads are plain functions, reads.py)."""
 
 from __future__ import annotations
 
@@ -48,18 +48,6 @@ class UpdateProduct(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
-class GetProduct(Command):
-    sku: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ListProducts(Command):
-    offset: int = 0
-    limit: int = 50
-    category: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
 class CreateListing(Command):
     seller_id: str
     sku: str
@@ -70,11 +58,6 @@ class CreateListing(Command):
 class Restock(Command):
     sku: str
     quantity: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class GetStock(Command):
-    sku: str
 
 
 # --- orders -------------------------------------------------------------------------------
@@ -107,11 +90,6 @@ class CancelOrder(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class FulfilOrder(Command):
-    order_id: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class GetOrder(Command):
     order_id: str
 
 
@@ -159,11 +137,6 @@ class IssueApiKey(Command):
     scopes: tuple[str, ...]
 
 
-@dataclass(frozen=True, kw_only=True)
-class FindApiKey(Command):
-    key_hash: str
-
-
 # --- communities --------------------------------------------------------------------------
 
 
@@ -190,22 +163,12 @@ class AppointMember(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
-class GetCommunity(Command):
-    community_id: str
-
-
-@dataclass(frozen=True, kw_only=True)
 class CreatePost(Command):
     community_id: str
     author_id: str
     title: str
     body: str = ""
     tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class GetPost(Command):
-    post_id: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -260,8 +223,3 @@ class PublishEpisode(Command):
     duration_s: float
     description: str = ""
     tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class GetShow(Command):
-    show_id: str

@@ -47,17 +47,6 @@ def update_product(cmd: commands.UpdateProduct, uow: UnitOfWork) -> views.View:
     return views.product(product)
 
 
-def get_product(cmd: commands.GetProduct, uow: UnitOfWork) -> views.View:
-    return views.product(require(uow.products, cmd.sku, what="product", field="sku"))
-
-
-def list_products(cmd: commands.ListProducts, uow: UnitOfWork) -> views.View:
-    where = {"category": cmd.category} if cmd.category else {}
-    found = uow.products.list(offset=cmd.offset, limit=cmd.limit + 1, **where)
-    return {"items": [views.product(p) for p in found[: cmd.limit]], "offset": cmd.offset,
-            "limit": cmd.limit, "has_more": len(found) > cmd.limit}
-
-
 def create_listing(cmd: commands.CreateListing, uow: UnitOfWork,
                    new_id: Callable[[], str]) -> views.View:
     product = require(uow.products, cmd.sku, what="product", field="sku", error=InvalidInput)
@@ -74,7 +63,3 @@ def restock(cmd: commands.Restock, uow: UnitOfWork) -> views.View:
     stock = require(uow.stock, cmd.sku, what="product", field="product_id", for_update=True)
     stock.restock(cmd.quantity)
     return views.stock(stock)
-
-
-def get_stock(cmd: commands.GetStock, uow: UnitOfWork) -> views.View:
-    return views.stock(require(uow.stock, cmd.sku, what="product", field="product_id"))

@@ -45,10 +45,6 @@ def appoint_member(cmd: commands.AppointMember, uow: UnitOfWork) -> views.View:
     return views.community(community)
 
 
-def get_community(cmd: commands.GetCommunity, uow: UnitOfWork) -> views.View:
-    return views.community(_community(uow, cmd.community_id))
-
-
 def create_post(cmd: commands.CreatePost, uow: UnitOfWork,
                 new_id: Callable[[], str]) -> views.View:
     _community(uow, cmd.community_id).require_member(cmd.author_id)
@@ -56,10 +52,6 @@ def create_post(cmd: commands.CreatePost, uow: UnitOfWork,
                 title=cmd.title, body=cmd.body, tags=cmd.tags)
     uow.posts.add(post)
     return views.post(post)
-
-
-def get_post(cmd: commands.GetPost, uow: UnitOfWork) -> views.View:
-    return views.post(require(uow.posts, cmd.post_id, what="post", field="post_id"))
 
 
 def create_comment(cmd: commands.CreateComment, uow: UnitOfWork,

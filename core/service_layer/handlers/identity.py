@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.domain.errors import Conflict, NotFound
+from core.domain.errors import Conflict
 from core.domain.identity import ApiKey, User
 from core.service_layer import commands, views
 from core.service_layer.unit_of_work import UnitOfWork
@@ -22,10 +22,3 @@ def issue_api_key(cmd: commands.IssueApiKey, uow: UnitOfWork) -> views.View:
     key, raw = ApiKey.issue(name=cmd.name, scopes=cmd.scopes)
     uow.api_keys.add(key)
     return {"key_id": key.key_id, "name": key.name, "scopes": list(key.scopes), "key": raw}
-
-
-def find_api_key(cmd: commands.FindApiKey, uow: UnitOfWork) -> views.View:
-    key = uow.api_keys.get(cmd.key_hash)
-    if key is None or key.revoked:
-        raise NotFound("unknown API key", field="key")
-    return {"key_id": key.key_id, "name": key.name, "scopes": list(key.scopes)}

@@ -1,14 +1,16 @@
-"""Order handlers: place (reserving stock), pay, cancel, fulfil, get."""
+"""Order handlers: place (reserving stock), pay, cancel, fulfil."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from core.domain.errors import InvalidInput
 from core.domain.orders import Order, OrderLine, OrderStatus
 from core.domain.payments import PaymentGateway, PaymentRequest, PaymentResult
 from core.service_layer import commands, views
 from core.service_layer.handlers.lookups import require
+from core.service_layer.messagebus import CallOutside
 from core.service_layer.unit_of_work import UnitOfWork
 
 
@@ -49,16 +51,21 @@ def record_payment(order: Order, result: PaymentResult, uow: UnitOfWork) -> None
         release_stock(order, uow)
 
 
-def pay_order(cmd: commands.PayOrder, uow: UnitOfWork, gateway: PaymentGateway) -> views.View:
+def pay_order(cmd: commands.PayOrder, uow: UnitOfWork,
+              gateway: PaymentGateway) -> CallOutside[PaymentResult]:
     order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
     order.begin_payment(method=cmd.method)
     request = PaymentRequest(idempotency_key=order.payment_key, amount=order.total,
                              method=cmd.method, source=cmd.source)
-    # Commit `paying` first: the charge (a network call to a real gateway) then holds no row
-    # lock and no transaction, and a concurrent cancel is refused instead of racing it.
-    uow.commit()
-    result = gateway.charge(request)
-    order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
+    # `paying` is committed before the charge: the charge (a network call to a real gateway)
+    # then holds no row lock and no transaction, and a concurrent cancel is refused instead
+    # of racing it. The answer is recorded in a second unit of work.
+    return CallOutside(call=partial(gateway.charge, request),
+                       then=partial(_record_charge, cmd.order_id))
+
+
+def _record_charge(order_id: str, result: PaymentResult, uow: UnitOfWork) -> views.View:
+    order = require(uow.orders, order_id, what="order", field="order_id", for_update=True)
     if order.status != OrderStatus.paying and order.payment_reference == result.reference:
         return views.order(order)  # the sweeper recorded this same answer meanwhile
     record_payment(order, result, uow)
@@ -76,7 +83,3 @@ def fulfil_order(cmd: commands.FulfilOrder, uow: UnitOfWork) -> views.View:
     order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
     order.fulfil()
     return views.order(order)
-
-
-def get_order(cmd: commands.GetOrder, uow: UnitOfWork) -> views.View:
-    return views.order(require(uow.orders, cmd.order_id, what="order", field="order_id"))

@@ -24,7 +24,3 @@ def publish_episode(cmd: commands.PublishEpisode, uow: UnitOfWork) -> views.View
                            duration_s=cmd.duration_s, description=cmd.description,
                            tags=cmd.tags)
     return views.episode(episode)
-
-
-def get_show(cmd: commands.GetShow, uow: UnitOfWork) -> views.View:
-    return views.show(require(uow.shows, cmd.show_id, what="show", field="show_id"))

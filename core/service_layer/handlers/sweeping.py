@@ -7,11 +7,14 @@ API) can run at once and each order is settled or released exactly once.
 
 from __future__ import annotations
 
+from functools import partial
+
 from core.domain.orders import OrderStatus, payment_key
-from core.domain.payments import PaymentGateway, PaymentMethod
+from core.domain.payments import PaymentGateway, PaymentMethod, PaymentResult
 from core.service_layer import commands, views
 from core.service_layer.handlers.lookups import require
 from core.service_layer.handlers.orders import record_payment
+from core.service_layer.messagebus import CallOutside
 from core.service_layer.unit_of_work import UnitOfWork
 
 
@@ -39,15 +42,18 @@ def claim_stale_payments(cmd: commands.ClaimStalePayments, uow: UnitOfWork) -> v
 
 
 def resolve_payment(cmd: commands.ResolvePayment, uow: UnitOfWork,
-                    gateway: PaymentGateway) -> views.View:
+                    gateway: PaymentGateway) -> views.View | CallOutside[PaymentResult]:
     order = require(uow.orders, cmd.order_id, what="order", field="order_id")
     if order.status != OrderStatus.paying:
         return {"order": views.order(order), "recorded": False}
     # A key no charge reached is closed by `resolve` with a decline: no late charge can
     # move money after this order is failed. No transaction is held during the call.
-    uow.commit()
-    result = gateway.resolve(payment_key(cmd.order_id))
-    order = require(uow.orders, cmd.order_id, what="order", field="order_id", for_update=True)
+    return CallOutside(call=partial(gateway.resolve, payment_key(cmd.order_id)),
+                       then=partial(_record_resolved, cmd.order_id))
+
+
+def _record_resolved(order_id: str, result: PaymentResult, uow: UnitOfWork) -> views.View:
+    order = require(uow.orders, order_id, what="order", field="order_id", for_update=True)
     if order.status != OrderStatus.paying:  # the API recorded the same answer meanwhile
         return {"order": views.order(order), "recorded": False}
     record_payment(order, result, uow)

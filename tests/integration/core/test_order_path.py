@@ -19,6 +19,7 @@ from core.domain.errors import Conflict, DomainError, InvalidInput, OutOfStock
 from core.domain.money import Money
 from core.domain.payments import PaymentMethod
 from core.service_layer import commands as c
+from core.service_layer import reads
 from core.service_layer.messagebus import MessageBus
 from core.service_layer.placing import Snapshot
 
@@ -66,8 +67,8 @@ def test_an_order_commits_with_its_record_and_outbox_rows(bus: MessageBus,
     _stock(bus, "mug", 5)
     [view] = asyncio.run(_all(bus, [(_order(("mug", 2)), "k1")]))
     assert view["status"] == "placed" and view["total"]["amount"] == "5.00"
-    assert bus.handle(c.GetStock(sku="mug")) == {"sku": "mug", "available": 3, "reserved": 2}
-    assert bus.handle(c.GetOrder(order_id=view["order_id"])) == view
+    assert bus.read(reads.get_stock, sku="mug") == {"sku": "mug", "available": 3, "reserved": 2}
+    assert bus.read(reads.get_order, order_id=view["order_id"]) == view
     events = [parse_event(p) for (p,) in _rows(core_postgres_url,
                                                "SELECT payload FROM outbox ORDER BY id")]
     placed = [e for e in events if e.event_type == "order_placed"]
@@ -82,7 +83,7 @@ def test_an_order_commits_with_its_record_and_outbox_rows(bus: MessageBus,
     paid = bus.handle(c.PayOrder(order_id=view["order_id"], method=PaymentMethod.card,
                                  source="4242424242424242"))
     assert paid["status"] == "paid"
-    assert bus.handle(c.GetStock(sku="mug")) == {"sku": "mug", "available": 3, "reserved": 0}
+    assert bus.read(reads.get_stock, sku="mug") == {"sku": "mug", "available": 3, "reserved": 0}
 
 
 def test_concurrent_first_attempts_with_one_key_place_one_order(bus: MessageBus,
@@ -91,7 +92,7 @@ def test_concurrent_first_attempts_with_one_key_place_one_order(bus: MessageBus,
     results = asyncio.run(_all(bus, [(_order(("mug", 1)), "same")] * 12))
     assert all(r == results[0] for r in results), results
     assert len(_rows(core_postgres_url, "SELECT 1 FROM orders")) == 1
-    assert bus.handle(c.GetStock(sku="mug"))["available"] == 49
+    assert bus.read(reads.get_stock, sku="mug")["available"] == 49
 
 
 def test_multi_line_orders_taken_in_both_orders_neither_deadlock_nor_oversell(
@@ -105,7 +106,7 @@ def test_multi_line_orders_taken_in_both_orders_neither_deadlock_nor_oversell(
                        for r in results)
     assert outcomes == {"placed": 30, "OutOfStock": 20}, outcomes  # no Conflict (deadlock)
     for sku in ("a", "b"):
-        assert bus.handle(c.GetStock(sku=sku)) == {"sku": sku, "available": 0, "reserved": 30}
+        assert bus.read(reads.get_stock, sku=sku) == {"sku": sku, "available": 0, "reserved": 30}
     assert len(_rows(core_postgres_url, "SELECT 1 FROM order_lines")) == 60
     assert len(_rows(core_postgres_url,
                      "SELECT 1 FROM outbox WHERE event_type = 'order_placed'")) == 30
@@ -137,7 +138,7 @@ def test_a_refused_order_leaves_nothing_behind(bus: MessageBus, core_postgres_ur
     assert "3 requested, 1 available" in error.message
     assert _rows(core_postgres_url, "SELECT count(*) FROM outbox") == before
     assert _rows(core_postgres_url, "SELECT 1 FROM orders") == []
-    assert bus.handle(c.GetStock(sku="a")) == {"sku": "a", "available": 5, "reserved": 0}
+    assert bus.read(reads.get_stock, sku="a") == {"sku": "a", "available": 5, "reserved": 0}
     # the key was not spent: after a restock the same request places the order
     bus.handle(c.Restock(sku="b", quantity=2))
     [placed] = asyncio.run(_all(bus, [(_order(("a", 2), ("b", 3)), "k")]))
@@ -157,7 +158,7 @@ def test_bad_orders_are_the_domain_errors_of_the_unit_of_work(bus: MessageBus):
     asyncio.run(_all(bus, [(_order(("a", 1)), "used")]))
     reused = _refused(bus, _order(("a", 2)), key="used")
     assert isinstance(reused, InvalidInput) and reused.field == "Idempotency-Key"
-    assert bus.handle(c.GetStock(sku="a"))["available"] == 4
+    assert bus.read(reads.get_stock, sku="a")["available"] == 4
 
 
 def test_an_event_beyond_its_contract_fails_the_order(bus: MessageBus, core_postgres_url: str):
@@ -165,7 +166,7 @@ def test_an_event_beyond_its_contract_fails_the_order(bus: MessageBus, core_post
     [result] = asyncio.run(_all(bus, [(_order(("gold", 100_000)), None)]))
     assert isinstance(result, EventError), result
     assert _rows(core_postgres_url, "SELECT 1 FROM orders") == []
-    assert bus.handle(c.GetStock(sku="gold"))["available"] == 100_000
+    assert bus.read(reads.get_stock, sku="gold")["available"] == 100_000
 
 
 def test_a_conflict_without_a_key_is_not_replayed(bus: MessageBus):
@@ -188,4 +189,4 @@ def test_a_conflict_without_a_key_is_not_replayed(bus: MessageBus):
 
     [conflict] = asyncio.run(twice())  # the second order reuses the first one's id
     assert isinstance(conflict, Conflict)
-    assert bus.handle(c.GetStock(sku="a"))["available"] == 4
+    assert bus.read(reads.get_stock, sku="a")["available"] == 4

@@ -22,6 +22,7 @@ from core.domain.orders import RESERVATION_EXPIRED
 from core.domain.payments import PAYMENT_TIMEOUT, PaymentMethod, PaymentRequest
 from core.entrypoints.sweeper import Sweeper, SweepReport, build_sweeper
 from core.service_layer import commands as c
+from core.service_layer import reads
 from core.service_layer.messagebus import MessageBus
 from tests.unit.core.fakes import LostCharge
 
@@ -68,10 +69,10 @@ class Shop:
         return order_id
 
     def order(self, order_id: str) -> dict[str, object]:
-        return self.api.handle(c.GetOrder(order_id=order_id))
+        return self.api.read(reads.get_order, order_id=order_id)
 
     def stock(self, sku: str) -> tuple[int, int]:
-        found = self.api.handle(c.GetStock(sku=sku))
+        found = self.api.read(reads.get_stock, sku=sku)
         return found["available"], found["reserved"]
 
     def events(self) -> list[tuple[str, str]]:

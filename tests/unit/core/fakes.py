@@ -64,6 +64,7 @@ class FakeUnitOfWork(UnitOfWork):
 
     def __enter__(self) -> UnitOfWork:
         self._saved = {n: copy.deepcopy(r.items) for n, r in self._repos()}
+        self._committed = False
         return self
 
     def _repos(self) -> list[tuple[str, FakeRepository]]:
@@ -77,6 +78,9 @@ class FakeUnitOfWork(UnitOfWork):
         self.outbox.extend(events)
 
     def _commit(self) -> None:
+        # the bus commits each unit of work once; a handler never commits
+        assert not self._committed, "a unit of work committed twice"
+        self._committed = True
         self.commits += 1
         self._saved = {n: r.items for n, r in self._repos()}
 

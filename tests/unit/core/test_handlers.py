@@ -7,11 +7,12 @@ import pytest
 from core.adapters.sandbox_payments import SandboxPaymentGateway
 from core.bootstrap import bootstrap
 from core.domain.communities import ModerationKind
-from core.domain.errors import Conflict, Forbidden, InvalidInput, OutOfStock
+from core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, OutOfStock
 from core.domain.money import Money
 from core.domain.orders import OrderStatus
 from core.domain.payments import PaymentMethod
 from core.service_layer import commands as c
+from core.service_layer import reads
 from core.service_layer.messagebus import IdempotencyKeyReused
 from tests.unit.core.fakes import FakeUnitOfWork, fake_bus
 
@@ -37,7 +38,7 @@ def test_place_reserves_and_writes_the_outbox(shop):
     bus, uow = shop
     placed = bus.handle(order(2))
     assert placed["total"] == {"amount": "9.00", "currency": "USD"}
-    assert bus.handle(c.GetStock(sku="mug")) == {"sku": "mug", "available": 1, "reserved": 2}
+    assert bus.read(reads.get_stock, sku="mug") == {"sku": "mug", "available": 1, "reserved": 2}
     assert {e.event_type for e in uow.outbox[-2:]} == {"inventory_adjusted", "order_placed"}
 
 
@@ -47,7 +48,7 @@ def test_oversell_is_refused_and_changes_nothing(shop):
     with pytest.raises(OutOfStock) as err:
         bus.handle(order(4))
     assert err.value.field == "lines.0.quantity"
-    assert bus.handle(c.GetStock(sku="mug"))["available"] == 3
+    assert bus.read(reads.get_stock, sku="mug")["available"] == 3
     assert len(uow.outbox) == before
 
 
@@ -68,7 +69,7 @@ def test_payment_declined_releases_stock(shop):
     paid = bus.handle(c.PayOrder(order_id=placed["order_id"], method=PaymentMethod.card,
                                  source="4000000000000002"))
     assert paid["status"] == "payment_failed" and paid["failure_reason"] == "card_declined"
-    assert bus.handle(c.GetStock(sku="mug")) == {"sku": "mug", "available": 3, "reserved": 0}
+    assert bus.read(reads.get_stock, sku="mug") == {"sku": "mug", "available": 3, "reserved": 0}
     assert uow.outbox[-1].event_type in {"payment_failed", "inventory_adjusted"}
 
 
@@ -100,12 +101,22 @@ def test_the_charge_runs_after_paying_is_committed_and_a_retry_finishes_it():
     with pytest.raises(ConnectionError):
         bus.handle(pay)
     assert gateway.seen == [(commits + 1, OrderStatus.paying)]  # committed before the call
-    assert bus.handle(c.GetOrder(order_id=placed["order_id"]))["status"] == "paying"
+    assert bus.read(reads.get_order, order_id=placed["order_id"])["status"] == "paying"
     with pytest.raises(Conflict):  # no cancel racing a charge
         bus.handle(c.CancelOrder(order_id=placed["order_id"]))
     gateway.fail = False
     assert bus.handle(pay)["status"] == "paid"
-    assert bus.handle(c.GetStock(sku="mug")) == {"sku": "mug", "available": 3, "reserved": 0}
+    assert uow.commits == commits + 3  # `paying` twice, then the answer: each unit once
+    assert bus.read(reads.get_stock, sku="mug") == {"sku": "mug", "available": 3, "reserved": 0}
+
+
+def test_a_read_commits_nothing(shop):
+    bus, uow = shop
+    commits = uow.commits
+    assert bus.read(reads.list_products, limit=1)["items"][0]["sku"] == "mug"
+    with pytest.raises(NotFound):
+        bus.read(reads.get_order, order_id="nope")
+    assert uow.commits == commits
 
 
 def test_pay_then_cancel_is_refused_and_cancel_releases(shop):
@@ -117,7 +128,7 @@ def test_pay_then_cancel_is_refused_and_cancel_releases(shop):
         bus.handle(c.CancelOrder(order_id=a["order_id"]))
     b = bus.handle(order(2))
     assert bus.handle(c.CancelOrder(order_id=b["order_id"]))["status"] == "cancelled"
-    assert bus.handle(c.GetStock(sku="mug")) == {"sku": "mug", "available": 2, "reserved": 0}
+    assert bus.read(reads.get_stock, sku="mug") == {"sku": "mug", "available": 2, "reserved": 0}
 
 
 def test_idempotency_key_replays_the_first_result(shop):
@@ -125,7 +136,7 @@ def test_idempotency_key_replays_the_first_result(shop):
     first = bus.handle(order(1), idempotency_key="k1")
     again = bus.handle(order(1), idempotency_key="k1")
     assert again == first
-    assert bus.handle(c.GetStock(sku="mug"))["available"] == 2
+    assert bus.read(reads.get_stock, sku="mug")["available"] == 2
     with pytest.raises(IdempotencyKeyReused):
         bus.handle(order(2), idempotency_key="k1")
 
@@ -139,7 +150,7 @@ def test_bulk_upsert_is_all_or_nothing(shop):
                                                                 currency="EUR"),
                             category="home"))))
     assert err.value.field == "products.1.price.currency"
-    assert bus.handle(c.ListProducts())["items"][0]["sku"] == "mug"
+    assert bus.read(reads.list_products)["items"][0]["sku"] == "mug"
 
 
 def test_communities_membership_votes_and_moderation():
@@ -171,5 +182,5 @@ def test_podcast_episodes():
     with pytest.raises(Conflict):
         bus.handle(c.PublishEpisode(show_id="s1", episode_id="e1", title="Again",
                                     duration_s=60))
-    assert [e["episode_id"] for e in bus.handle(c.GetShow(show_id="s1"))["episodes"]] == ["e1"]
+    assert [e["episode_id"] for e in bus.read(reads.get_show, show_id="s1")["episodes"]] == ["e1"]
     assert uow.outbox[-1].event_type == "episode_published"

@@ -14,6 +14,7 @@ from core.domain.events import DomainEvent
 from core.domain.money import Money
 from core.domain.orders import Order
 from core.service_layer import commands as c
+from core.service_layer import reads
 from core.service_layer.placing import PlacementTransaction, Snapshot, place_order
 from core.service_layer.unit_of_work import IdempotencyRecord
 from tests.unit.core.fakes import fake_bus
@@ -117,4 +118,4 @@ def test_handle_async_without_an_async_handler_runs_the_unit_of_work():
     bus.handle(c.Restock(sku="a", quantity=3))
     placed = asyncio.run(bus.handle_async(_order(2), idempotency_key="k"))
     assert asyncio.run(bus.handle_async(_order(2), idempotency_key="k")) == placed
-    assert bus.handle(c.GetStock(sku="a")) == {"sku": "a", "available": 1, "reserved": 2}
+    assert bus.read(reads.get_stock, sku="a") == {"sku": "a", "available": 1, "reserved": 2}

@@ -15,6 +15,7 @@ from core.domain.orders import RESERVATION_EXPIRED, Order, OrderLine, OrderStatu
 from core.domain.payments import PAYMENT_TIMEOUT, PaymentMethod, PaymentRequest, PaymentResult
 from core.entrypoints.sweeper import Sweeper
 from core.service_layer import commands as c
+from core.service_layer import reads
 from tests.unit.core.fakes import FakeUnitOfWork, LostCharge
 
 APPROVED, DECLINED = "4242424242424242", "4000000000000002"
@@ -56,10 +57,10 @@ class Shop:
         return order_id
 
     def status(self, order_id: str) -> str:
-        return str(self.api.handle(c.GetOrder(order_id=order_id))["status"])
+        return str(self.api.read(reads.get_order, order_id=order_id)["status"])
 
     def stock(self) -> tuple[int, int]:
-        found = self.api.handle(c.GetStock(sku="mug"))
+        found = self.api.read(reads.get_stock, sku="mug")
         return found["available"], found["reserved"]
 
 
@@ -78,7 +79,7 @@ def test_payments_left_paying_are_settled_from_the_gateways_answer(shop: Shop):
     assert (report.paid, report.failed, report.errors) == (1, 2, 0)
     assert [shop.status(o) for o in (paid, declined, lost)] == [
         "paid", "payment_failed", "payment_failed"]
-    order = shop.api.handle(c.GetOrder(order_id=lost))
+    order = shop.api.read(reads.get_order, order_id=lost)
     assert order["failure_reason"] == PAYMENT_TIMEOUT and order["payment_method"] == "card"
     assert shop.stock() == (8, 0)  # paid units gone for good, the others back
     # one key, one answer: a late charge of the failed order cannot move money
@@ -96,7 +97,7 @@ def test_unpaid_reservations_past_their_ttl_are_released(shop: Shop):
     assert shop.sweeper.run_once(now=later(599)).expired == 0
     seen = len(shop.uow.outbox)
     assert shop.sweeper.run_once(now=later(601)).expired == 1
-    order = shop.api.handle(c.GetOrder(order_id=old))
+    order = shop.api.read(reads.get_order, order_id=old)
     assert order["status"] == "cancelled" and order["failure_reason"] == RESERVATION_EXPIRED
     assert shop.stock() == (10, 0)
     events = shop.uow.outbox[seen:]

@@ -1,0 +1,53 @@
+"""Reads: plain functions of a unit of work that change nothing, run beside the bus.
+
+`MessageBus.read(get_order, order_id=...)` opens a unit of work, calls the function and
+rolls back: no command, no handler table, no commit, no idempotency record.
+"""
+
+from __future__ import annotations
+
+from core.domain.errors import NotFound
+from core.service_layer import views
+from core.service_layer.handlers.lookups import require
+from core.service_layer.unit_of_work import UnitOfWork
+
+
+def get_product(uow: UnitOfWork, *, sku: str) -> views.View:
+    return views.product(require(uow.products, sku, what="product", field="sku"))
+
+
+def list_products(uow: UnitOfWork, *, offset: int = 0, limit: int = 50,
+                  category: str | None = None) -> views.View:
+    where = {"category": category} if category else {}
+    found = uow.products.list(offset=offset, limit=limit + 1, **where)
+    return {"items": [views.product(p) for p in found[:limit]], "offset": offset,
+            "limit": limit, "has_more": len(found) > limit}
+
+
+def get_stock(uow: UnitOfWork, *, sku: str) -> views.View:
+    return views.stock(require(uow.stock, sku, what="product", field="product_id"))
+
+
+def get_order(uow: UnitOfWork, *, order_id: str) -> views.View:
+    return views.order(require(uow.orders, order_id, what="order", field="order_id"))
+
+
+def find_api_key(uow: UnitOfWork, *, key_hash: str) -> views.View:
+    """A live key's name and scopes by its hash; NotFound for an unknown or revoked one."""
+    key = uow.api_keys.get(key_hash)
+    if key is None or key.revoked:
+        raise NotFound("unknown API key", field="key")
+    return {"key_id": key.key_id, "name": key.name, "scopes": list(key.scopes)}
+
+
+def get_community(uow: UnitOfWork, *, community_id: str) -> views.View:
+    return views.community(require(uow.communities, community_id, what="community",
+                                   field="community_id"))
+
+
+def get_post(uow: UnitOfWork, *, post_id: str) -> views.View:
+    return views.post(require(uow.posts, post_id, what="post", field="post_id"))
+
+
+def get_show(uow: UnitOfWork, *, show_id: str) -> views.View:
+    return views.show(require(uow.shows, show_id, what="show", field="show_id"))
