@@ -6,12 +6,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from agents.activity.logic import activity_writes
 from agents.commerce.logic import commerce_writes, stock_decisions
 from agents.community.logic import community_writes
 from agents.community.moderation import heuristic_scorer
 from agents.podcast.logic import podcast_writes
-from contracts import parse_event
+from contracts import EVENTS, parse_event
 from features import kpis as k
 from features.item_texts import text_key
 from features.online import AddDistinct, IncrFields, Once, PushRecent, SetFields, WriteBatch
@@ -133,3 +135,26 @@ def test_model_labels_cap_each_minute_not_forever() -> None:
     labels = ModelLabels(per_minute=2)
     assert [labels.label(m, 1) for m in ("a", "b", "c", "a")] == ["a", "b", "other", "a"]
     assert labels.label("c", 2) == "c"
+
+
+def test_declared_counters_and_funnel_steps_are_fields_the_overview_reads() -> None:
+    fields = {v for v in vars(k).values() if isinstance(v, str)}
+    assert set(EVENTS.counter.values()) <= fields
+    assert set(EVENTS.funnel.values()) == set(k.FUNNEL_STEPS)
+    assert set(EVENTS.session_counter.values()) <= fields | {"rec_clicks"}
+    played = EVENTS.interactions["episode_played"].completion
+    assert played is not None and played.share == k.COMPLETION_SHARE
+
+
+def test_the_live_history_has_every_order_line_and_signed_weights() -> None:
+    batch = WriteBatch()
+    activity_writes([ev("order_placed", order_id="o1", total=2.0, currency="EUR", lines=[
+                         {"product_id": "A", "quantity": 1, "unit_price": 1.0},
+                         {"product_id": "B", "quantity": 1, "unit_price": 1.0}]),
+                     ev("cart_item_removed", product_id="C", quantity=1, unit_price=1.0),
+                     ev("vote_cast", target_id="p1", target_type="post", value=-1),
+                     ev("show_unsubscribed", show_id="s1")], domain="commerce", batch=batch)
+    history = {(e["item_id"], e["weight"]) for w in batch.writes if isinstance(w, PushRecent)
+               for e in map(orjson.loads, w.values)}
+    assert history == {("product:A", 5.0), ("product:B", 5.0), ("product:C", -1.0),
+                       ("post:p1", -2.0), ("show:s1", -3.0)}

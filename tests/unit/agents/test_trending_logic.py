@@ -141,3 +141,17 @@ def test_no_event_outweighs_one_happening_now(ahead_s: float, into_epoch_s: floa
         for when in (at, datetime.fromtimestamp(now, UTC))]
     assert weights[0] == weights[1]
     assert max(v for d in weights[0].values() for v in d.values()) < 2.0 ** 33
+
+
+def test_trending_counts_interest_only() -> None:
+    def ev(event_type: str, **fields: object) -> object:
+        return parse_event({"event_id": str(uuid.uuid4()), "event_type": event_type,
+                            "occurred_at": T0.isoformat(), "user_id": "u1", **fields})
+
+    found = interactions([
+        ev("vote_cast", target_id="p1", target_type="post", value=-1),
+        ev("vote_cast", target_id="p2", target_type="post", value=1),
+        ev("cart_item_removed", product_id="A", quantity=1, unit_price=1.0),
+        ev("order_placed", order_id="o1", total=1.0, currency="EUR",
+           lines=[{"product_id": "B", "quantity": 1, "unit_price": 1.0}])])
+    assert [(i.item_id, i.weight) for i in found] == [("post:p2", 1.5), ("product:B", 5.0)]

@@ -2,12 +2,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import orjson
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from features.lake import write_rows
+from agents.activity.logic import activity_writes
+from contracts import EVENTS, dump_event, item_of
+from features.lake import lake_row, write_rows
+from features.online import PushRecent, WriteBatch
 from models.errors import ModelFitError
-from models.training_set import TrainingSetSpec, build_training_set
+from models.training_set import TrainingSetSpec, build_training_set, interaction_rows
+from tests.unit.contracts.test_events import _from_schema as from_schema
 from tests.unit.models.lake_data import T0, event, small_lake
 
 
@@ -59,3 +68,24 @@ def test_empty_window_is_an_error(tmp_path: Path) -> None:
     lake = small_lake(tmp_path / "lake", days=1)
     with pytest.raises(ModelFitError):
         build_training_set(lake_path=lake, spec=TrainingSetSpec(cutoff=T0))
+
+
+@st.composite
+def interactions(draw: st.DrawFn) -> Any:
+    """Any valid event of an interaction type, with a user."""
+    cls = EVENTS.classes[draw(st.sampled_from(sorted(EVENTS.touch)))]
+    schema = cls.model_json_schema()
+    fields = draw(from_schema(schema, schema.get("$defs", {})))
+    return cls.model_validate({**fields, "user_id": "u1"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(interactions())
+def test_the_training_set_and_the_live_history_mean_the_same(event: Any) -> None:
+    batch = WriteBatch()
+    activity_writes([event], domain=str(EVENTS.domain_of[event.event_type]), batch=batch)
+    live = sorted((e["item_id"], e["weight"]) for w in batch.writes
+                  if isinstance(w, PushRecent) for e in map(orjson.loads, w.values))
+    row = lake_row(orjson.loads(dump_event(event)), item_of(event))
+    rows = interaction_rows(pd.DataFrame([row]), TrainingSetSpec())
+    assert sorted(zip(rows["item_id"], rows["weight"], strict=True)) == live
