@@ -52,29 +52,6 @@ def lake_row(event: dict[str, Any], item_id: str | None) -> dict[str, Any]:
     }
 
 
-class LakeWriter:
-    """Buffers rows and writes one file per (date, type) partition on `flush`."""
-
-    def __init__(self, *, root: str | Path, max_rows: int = 50_000) -> None:
-        self.root = Path(root)
-        self.max_rows = max_rows
-        self._rows: list[dict[str, Any]] = []
-
-    def add(self, row: dict[str, Any]) -> None:
-        self._rows.append(row)
-
-    @property
-    def pending(self) -> int:
-        return len(self._rows)
-
-    def full(self) -> bool:
-        return len(self._rows) >= self.max_rows
-
-    def flush(self) -> list[Path]:
-        rows, self._rows = self._rows, []
-        return write_rows(self.root, rows)
-
-
 def _as_utc(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC)

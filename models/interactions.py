@@ -91,8 +91,3 @@ class Interactions:
 
     def replace(self, **changes: object) -> Interactions:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-
-    def to_frame(self) -> pd.DataFrame:
-        coo = self.matrix.tocoo()
-        return pd.DataFrame({"user_id": self.user_ids[coo.row], "item_id": self.item_ids[coo.col],
-                             "weight": coo.data})

@@ -32,9 +32,6 @@ class User(Aggregate):
         self.version = 1
         self.record(UserRegistered(user_id=user_id, country=country, channel=channel))
 
-    def has_role(self, role: Role) -> bool:
-        return role.value in self.roles
-
 
 def hash_key(raw: str) -> str:
     """API keys are random with 256 bits, so a plain SHA-256 is enough (no password stretching)."""

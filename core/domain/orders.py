@@ -145,8 +145,3 @@ class Order(Aggregate):
     def fulfil(self) -> None:
         self.ensure(OrderStatus.paid, action="fulfil")
         self._become(OrderStatus.fulfilled)
-
-    @property
-    def holds_stock(self) -> bool:
-        """Whether its units are still reserved (placed, not yet paid or released)."""
-        return self.status == OrderStatus.placed
