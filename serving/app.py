@@ -37,6 +37,7 @@ from serving.core_api import catalog, communities, inventory, orders, podcasts
 from serving.core_api.runtime import open_core, product_words
 from serving.edge.body_limit import BodyLimitMiddleware
 from serving.edge.metrics import Metrics, MetricsMiddleware
+from serving.edge.openapi import document
 from serving.edge.rate_limit import RateLimiter, RateLimitMiddleware, budget
 from serving.edge.request_id import RequestIdMiddleware
 from serving.health_risk.scorers import HealthModels, MlflowHealthSource
@@ -67,6 +68,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     _add_middleware(app, settings)
+    document(app)
     return app
 
 

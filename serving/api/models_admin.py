@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from serving.deps import RegistryDep, SettingsDep
 from serving.edge.auth import require_scope
-from serving.recommend.model_registry import ModelRegistry
+from serving.recommend.model_registry import ALIASES, Alias, ModelRegistry
 from serving.recommend.served import ServedModel
 
 router = APIRouter(prefix="/v1/models", tags=["models"],
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/models", tags=["models"],
 
 
 class ModelInService(BaseModel):
-    alias: str
+    alias: Alias
     name: str | None
     version: str | None
     loaded_at: datetime | None
@@ -33,12 +33,12 @@ class ModelsInService(BaseModel):
 def _describe(registry: ModelRegistry, name: str, share: float) -> ModelsInService:
     current = registry.current
     rows = []
-    for alias, served in (("champion", current.champion), ("challenger", current.challenger)):
-        rows.append(_row(alias, served, registry.status.get(alias, "unknown")))
+    for alias in ALIASES:
+        rows.append(_row(alias, getattr(current, alias), registry.status.get(alias, "unknown")))
     return ModelsInService(registered_name=name, challenger_share=share, models=rows)
 
 
-def _row(alias: str, served: ServedModel | None, status: str) -> ModelInService:
+def _row(alias: Alias, served: ServedModel | None, status: str) -> ModelInService:
     if served is None:
         return ModelInService(alias=alias, name=None, version=None, loaded_at=None,
                               status=status)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from serving.recommend.model_registry import CHALLENGER, CHAMPION, Served
+from serving.recommend.model_registry import CHALLENGER, CHAMPION, Alias, Served
 from serving.recommend.served import ServedModel
 
 _BUCKETS = 10_000
@@ -23,7 +23,7 @@ def bucket(user_id: str, salt: str = "agora-ab") -> float:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    variant: str
+    variant: Alias
     model: ServedModel | None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from enum import StrEnum
 
 from contracts import Domain
 from features.online import OnlineStore
@@ -18,10 +19,21 @@ from serving.recommend.served import ServedModel
 from serving.recommend.signals import SignalsUnavailable, bounded
 
 FALLBACK_HEADER = "X-Agora-Fallback"
-MODEL_UNAVAILABLE = "model-unavailable"
-MODEL_ERROR = "model-error"
-STORE_UNAVAILABLE = "store-unavailable"
-INVENTORY_UNAVAILABLE = "inventory-unavailable"
+
+
+class Fallback(StrEnum):
+    """Why a degraded path served a list (`X-Agora-Fallback`, the `fallback` field, a metric)."""
+
+    model_unavailable = "model-unavailable"
+    model_error = "model-error"
+    store_unavailable = "store-unavailable"
+    inventory_unavailable = "inventory-unavailable"
+
+
+MODEL_UNAVAILABLE = Fallback.model_unavailable
+MODEL_ERROR = Fallback.model_error
+STORE_UNAVAILABLE = Fallback.store_unavailable
+INVENTORY_UNAVAILABLE = Fallback.inventory_unavailable
 
 DOMAINS = tuple(d.value for d in Domain)
 

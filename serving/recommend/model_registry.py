@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
@@ -23,9 +24,18 @@ from serving.recommend.served import ServableModel, ServedModel, popular_by_doma
 
 log = logging.getLogger(__name__)
 
-CHAMPION = "champion"
-CHALLENGER = "challenger"
-ALIASES = (CHAMPION, CHALLENGER)
+
+
+class Alias(StrEnum):
+    """The registry aliases serving follows; the one that served a list is its A/B variant."""
+
+    champion = "champion"
+    challenger = "challenger"
+
+
+CHAMPION = Alias.champion
+CHALLENGER = Alias.challenger
+ALIASES = tuple(Alias)
 
 
 class ModelMissing(LookupError):

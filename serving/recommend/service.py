@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from contracts import item_domain
 from models.filters import Filters, Scored
@@ -21,18 +22,31 @@ from serving.recommend.fallback import (
     PopularItems,
     merge_ranked,
 )
-from serving.recommend.model_registry import CHAMPION, ModelRegistry
+from serving.recommend.model_registry import CHAMPION, Alias, ModelRegistry
 from serving.recommend.served import ServedModel
 from serving.recommend.signals import LiveSignals, SignalsUnavailable, bounded, user_context
 
 log = logging.getLogger(__name__)
 
-PERSONALISED = "personalised"
-COLD_START = "cold_start"
-POPULAR = "popular"
-SIMILAR = "similar"
-BY_WORDS = "content"  # neighbours by the words of an item no model has seen
-GIVEN_ORDER = "given_order"
+
+
+class Strategy(StrEnum):
+    """How a list was made."""
+
+    personalised = "personalised"
+    cold_start = "cold_start"
+    popular = "popular"
+    similar = "similar"
+    content = "content"  # neighbours by the words of an item no model has seen
+    given_order = "given_order"
+
+
+PERSONALISED = Strategy.personalised
+COLD_START = Strategy.cold_start
+POPULAR = Strategy.popular
+SIMILAR = Strategy.similar
+BY_WORDS = Strategy.content
+GIVEN_ORDER = Strategy.given_order
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,8 +63,8 @@ class Query:
 class Outcome:
     items: list[Scored]
     model: ServedModel | None
-    variant: str
-    strategy: str
+    variant: Alias
+    strategy: Strategy
     fallbacks: list[str] = field(default_factory=list)
 
 
@@ -167,7 +181,7 @@ class RecommendationService:
                        strategy=PERSONALISED, fallbacks=fallbacks)
 
     async def _popular_outcome(self, query: Query, exclude: frozenset[str],
-                               served: ServedModel | None, variant: str,
+                               served: ServedModel | None, variant: Alias,
                                fallbacks: list[str]) -> Outcome:
         want = 2 * query.k + 10 if query.in_stock else query.k
         items, fresh = await self._popular.popular(domain=query.domain, k=want, model=served,

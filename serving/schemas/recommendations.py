@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts import Domain
 from contracts.envelope import ID_PATTERN, MAX_ID_LENGTH
+from serving.recommend.fallback import Fallback
+from serving.recommend.model_registry import Alias
+from serving.recommend.service import Strategy
 
 # Ids as the event contracts hold them (printable, at most 128 characters): they go into the
 # `recommendation_served` event of each answer.
@@ -70,10 +73,12 @@ class Recommendations(BaseModel):
     user_id: str | None = None
     item_id: str | None = None
     model: ModelRef
-    variant: str = Field(description="champion or challenger")
-    strategy: str = Field(description="personalised, cold_start, similar, content (by the words"
-                                      " of an item no model has seen), popular or given_order")
-    fallback: list[str] = Field(description="Why a degraded path served this (empty if none).")
+    variant: Alias = Field(description="The alias whose model served the list (A/B).")
+    strategy: Strategy = Field(description="personalised, cold_start, similar, content (by the "
+                                           "words of an item no model has seen), popular or "
+                                           "given_order")
+    fallback: list[Fallback] = Field(
+        description="Why a degraded path served this (empty if none).")
     items: list[ScoredItem]
 
 

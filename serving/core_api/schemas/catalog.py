@@ -1,4 +1,4 @@
-"""Request bodies of /v1/catalog and /v1/inventory."""
+"""Request and response bodies of /v1/catalog and /v1/inventory."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from typing import Annotated
 from pydantic import Field
 
 from core.service_layer import commands
-from serving.core_api.schemas.common import Body, Category, Id, MoneyIn, Tags, Text, Title
+from serving.core_api.schemas.common import (
+    Answer,
+    Body,
+    Category,
+    Id,
+    MoneyIn,
+    MoneyOut,
+    Tags,
+    Text,
+    Title,
+)
 
 
 class ProductIn(Body):
@@ -50,3 +60,38 @@ class ListingIn(Body):
 class RestockIn(Body):
     # Stock beyond the contract's MAX_STOCK in all is refused (422 naming `on_hand`).
     quantity: Annotated[int, Field(gt=0, le=1_000_000)]
+
+
+class ProductOut(Answer):
+    sku: str
+    title: str
+    description: str
+    category: str
+    tags: list[str]
+    price: MoneyOut
+    version: int
+
+
+class ProductsOut(Answer):
+    items: list[ProductOut]
+    count: int
+
+
+class ProductPage(Answer):
+    items: list[ProductOut]
+    offset: int
+    limit: int
+    has_more: bool = Field(description="Whether products follow this page.")
+
+
+class ListingOut(Answer):
+    listing_id: str
+    seller_id: str
+    sku: str
+    price: MoneyOut
+
+
+class StockOut(Answer):
+    sku: str
+    available: int = Field(description="Units that can be ordered.")
+    reserved: int = Field(description="Units held by unpaid orders.")

@@ -1,4 +1,5 @@
-"""Field and parameter types shared by the core's routes; limits follow the event contracts.
+"""Field and parameter types shared by the core's routes, and the base of their answers; limits
+follow the event contracts.
 
 Every value a route passes to the core is bounded here, so that what the core writes (rows and
 the outbox's events) fits its columns and the contracts (see contracts/envelope.py).
@@ -64,3 +65,15 @@ class MoneyIn(Body):
 
     def to_money(self) -> Money:
         return Money(amount=self.amount, currency=self.currency)
+
+
+class Answer(BaseModel):
+    """A view the core returns (core/service_layer/views.py): its fields exactly, so a view
+    that gains one fails the tests rather than losing it silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MoneyOut(Answer):
+    amount: str = Field(description="A decimal number as text, e.g. \"2.55\".")
+    currency: str
