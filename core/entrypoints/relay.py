@@ -23,6 +23,7 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.adapters.outbox import OutboxMessage, OutboxStore
+from core.entrypoints.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +32,6 @@ class Publisher(Protocol):
     def publish(self, messages: Sequence[OutboxMessage]) -> None: ...
 
     def close(self) -> None: ...
-
-
-@dataclass(kw_only=True)
-class Backoff:
-    initial_s: float = 0.2
-    max_s: float = 5.0
-    current_s: float = field(default=0.0, init=False)
-
-    def next(self) -> float:
-        self.current_s = min(self.max_s, self.current_s * 2 if self.current_s else self.initial_s)
-        return self.current_s
-
-    def reset(self) -> None:
-        self.current_s = 0.0
 
 
 def relay_id() -> str:

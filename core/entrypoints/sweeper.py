@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.entrypoints.relay import Backoff
+from core.entrypoints.backoff import Backoff
 from core.service_layer.commands import ClaimStalePayments, ExpireReservations, ResolvePayment
 from core.service_layer.messagebus import MessageBus
 

@@ -16,7 +16,8 @@ from core.adapters.database import create_database_engine
 from core.adapters.kafka_publisher import KafkaPublisher
 from core.adapters.outbox import OutboxMessage, OutboxStore
 from core.domain.events import InventoryAdjusted
-from core.entrypoints.relay import Backoff, Relay
+from core.entrypoints.backoff import Backoff
+from core.entrypoints.relay import Relay
 from launch.broker import EmbeddedBroker, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.own_broker]
