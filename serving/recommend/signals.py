@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from contracts import Domain
+from contracts import EVENTS, Domain
 from features.inventory import inventory_key
 from features.item_texts import item_text
 from features.online import OnlineStore, StoreUnavailable
@@ -21,9 +21,10 @@ from features.users import RecentInteraction, recent_interactions
 T = TypeVar("T")
 
 RECENT_ITEMS = 20
-# Interactions that mean the user has the item: not recommended again by default.
 DOMAINS = tuple(d.value for d in Domain)
-CONSUMED_EVENTS = frozenset({"order_placed", "episode_played"})
+# Interactions that mean the user has the item (declared `excludes`, contracts/): not
+# recommended again by default.
+CONSUMED_EVENTS = EVENTS.excluding
 
 
 class SignalsUnavailable(RuntimeError):
@@ -66,7 +67,9 @@ async def user_context(signals: LiveSignals, user_id: str, timeout_s: float) -> 
         recent = await bounded(signals.recent(user_id), timeout_s)
     except SignalsUnavailable:
         return UserContext(degraded="store-unavailable")
-    history = list(dict.fromkeys(r.item_id for r in recent))[:RECENT_ITEMS]
+    # The history is what the user turned to: an interaction of weight <= 0 (a downvote, a
+    # cart removal, an unsubscription) is no reason to recommend similar items.
+    history = list(dict.fromkeys(r.item_id for r in recent if r.weight > 0))[:RECENT_ITEMS]
     return UserContext(history=history,
                        consumed={r.item_id for r in recent if r.event_type in CONSUMED_EVENTS})
 
