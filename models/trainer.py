@@ -4,12 +4,14 @@ Every `poll_s` it looks at the lake; a cycle runs when `interval_s` has passed s
 one or `min_new_events` lake rows arrived since (either trigger may be off). A cycle cuts the
 lake at the clock's now into a fit part and a time-based holdout (the most recent slice,
 never seen by the models it scores; models/training_job.py's `HoldoutSplit`), scores every
-family on it, and trains the best one through `training_job.train`: registered in MLflow with
-its data window, holdout window and lineage (the champion it was compared with, the cycle,
-the families' scores), promoted only when it beats the champion refitted on the same split
-(or made the challenger when configured), never when it fails its own checks. Health models
-are trained once from their datasets when a path is given. Decisions are logged and exported
-on /metrics (models/trainer_metrics.py).
+family whose cost fits the lake's size on it (models/cost.py: a family over the memory or
+time budget, or slower than linear in interactions past the budget's `linear_above`, is left
+out and the log says why), and trains the best one through `training_job.train`:
+registered in MLflow with its data window, holdout window and lineage (the champion it was
+compared with, the cycle, the families' scores), promoted only when it beats the champion
+refitted on the same split (or made the challenger when configured), never when it fails its
+own checks. Health models are trained once from their datasets when a path is given.
+Decisions are logged and exported on /metrics (models/trainer_metrics.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from agora.settings import RegistrySettings
+from models.cost import Budget, Size, affordable
 from models.errors import ModelFitError
 from models.registry import RECOMMENDER_NAME, alias_version
 from models.trainer_metrics import TrainerMetrics
@@ -50,6 +53,7 @@ class TrainerConfig:
     challenger: bool = False  # the best candidate becomes the challenger, never the champion
     min_score: float = 0.0
     health_data: Path | None = None
+    budget: Budget | None = None  # None: half this machine's memory (models/cost.py)
 
 
 @dataclass(kw_only=True)
@@ -93,15 +97,20 @@ class Trainer:
             self.metrics.cycle_done(outcome="skipped", seconds=time.monotonic() - started)
             log.info("trainer cycle %d skipped: %s", self.cycles, exc)
             return {"outcome": "skipped", "reason": str(exc)}
+        size = Size.of(split.training.interactions)  # what the chosen family is fitted on
+        families, refused = affordable(c.families, size, c.budget or Budget.of_machine())
+        for family, why in refused.items():
+            log.info("trainer cycle %d: %s not considered: %s", self.cycles, family, why)
         scores = {}
-        for family in c.families:
+        for family in families:
             try:
                 scores[family] = holdout_score(split, family)
             except ModelFitError as exc:  # one family failing must not stop the others
                 log.warning("family %s failed to fit: %s", family, exc)
         if not scores:
             self.metrics.cycle_done(outcome="failed", seconds=time.monotonic() - started)
-            return {"outcome": "failed", "reason": "no family could be fitted"}
+            return {"outcome": "failed", "reason": "no family could be fitted",
+                    "refused": refused}
         best = max(scores, key=lambda f: _finite(scores[f][METRIC]))
         champion = alias_version(c.registered_name)
         log.info("trainer cycle %d: holdout %s..%s, %s: %s; best %s", self.cycles,
@@ -121,7 +130,8 @@ class Trainer:
         outcome = self._record(result)
         self.metrics.cycle_done(outcome=outcome, seconds=time.monotonic() - started,
                                 lake_events=len(split.training.events))
-        result.update(outcome=outcome, scores=scores, fit_end=split.fit_end.isoformat(),
+        result.update(outcome=outcome, scores=scores, refused=refused,
+                      fit_end=split.fit_end.isoformat(),
                       holdout_start=split.holdout_start.isoformat(),
                       holdout_end=split.holdout_end.isoformat())
         log.info("trainer cycle %d: %s (%s)", self.cycles, outcome,

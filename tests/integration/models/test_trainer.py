@@ -4,6 +4,7 @@ worse candidate is not promoted, a better one is, one failing its own checks nev
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import urllib.request
@@ -17,6 +18,7 @@ import pytest
 from agora.settings import RegistrySettings
 from features.lake import write_rows
 from launch.broker import free_port
+from models.cost import Budget
 from models.registry import alias_version
 from models.trainer import Trainer, TrainerConfig, count_lake_events
 from models.training_job import TrainRequest, holdout_split
@@ -150,3 +152,26 @@ def test_the_service_loop_trains_when_data_arrives_and_exports_metrics(
     assert 'agora_trainer_holdout_ndcg_at_10{role="champion"}' in text
     assert "agora_trainer_last_training_timestamp_seconds" in text
     assert fixed(now).due(0) is None
+
+
+def test_a_family_past_the_budget_is_never_fitted_and_the_best_that_fits_is_chosen(
+        tmp_path: Path, registry: RegistrySettings, caplog: pytest.LogCaptureFixture) -> None:
+    lake = clustered_lake(tmp_path / "lake")
+    now = T0 + timedelta(days=DAYS)
+    # every family fits this lake's memory and time; only linear ones are allowed past 0
+    linear_only = Budget(memory_bytes=1 << 30, linear_above=0)
+    config = TrainerConfig(lake_path=lake, families=("ease", "item_knn", "hybrid", "popularity"),
+                           holdout_share=0.25, budget=linear_only)
+    with caplog.at_level(logging.INFO, logger="models.trainer"):
+        result = Trainer(config=config, settings=registry, clock=lambda: now).cycle("test")
+    assert set(result["refused"]) == {"ease", "item_knn", "hybrid"}
+    assert all("faster than linear" in why for why in result["refused"].values())
+    assert set(result["scores"]) == {"popularity"} and result["model"] == "popularity"
+    assert "ease not considered: its fit grows faster than linear" in caplog.text
+
+    # a memory budget EASE's items x items matrices do not fit: the rest are still scored
+    tight = Budget(memory_bytes=26 * (CLUSTERS * ITEMS_PER_CLUSTER) ** 2)
+    second = Trainer(config=TrainerConfig(lake_path=lake, families=("ease", "popularity"),
+                                          holdout_share=0.25, budget=tight),
+                     settings=registry, clock=lambda: now).cycle("test")
+    assert "GB" in second["refused"]["ease"] and second["model"] == "popularity"
