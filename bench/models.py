@@ -85,11 +85,12 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path = DOCS) -> None:
-    """Replace (or append) only the `## Models` section; other sections stay untouched."""
+def write_section(text: str, path: Path = DOCS, *, heading: str = HEADING) -> None:
+    """Replace (or append) only the `heading` section (`## Models` by default); other
+    sections stay untouched."""
     current = path.read_text() if path.exists() else "# Benchmarks\n"
     lines = current.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == HEADING), None)
+    start = next((i for i, line in enumerate(lines) if line.strip() == heading), None)
     if start is None:
         updated = current.rstrip("\n") + "\n\n" + text
     else:

@@ -1,0 +1,389 @@
+"""`python -m bench.scale`: training and serving cost vs size, up to 20M interactions and
+200k items, on generated traffic (bench/scale_traffic.py: Zipf popularity, heavy-tailed
+users, sessions).
+
+Points lie along three axes from a base of 1M interactions, 10k items, 100k users (`POINTS`:
+interactions at 10k items and 100k users; items at 1M, and in the full grid 5M,
+interactions; users at 5M interactions; the full grid ends on 20M x 200k x 1M). At each
+point every preset of the model catalog (models/catalog.py) and raw `implicit` ALS (the
+baseline, same matrix, same parameters as the `als` preset) is fitted in a child process of
+its own: fit seconds (`Recommender.fit`'s `train_seconds`), the child's peak RSS (the kernel's
+high-water mark, `os.wait4`'s ru_maxrss: native allocations of BLAS, implicit and scipy
+included, which tracemalloc would miss) and its RSS just before the fit (the loaded data),
+then `recommend` p50/p99 for 300 known users in process, the model's own arrays and its saved
+artifact. The lake: the point's events written as the worker writes them (features.lake's
+layout, one file per date and type per flush) and `build_training_set` timed on it, in a
+child too. A model whose estimated cost (models/cost.py, the trainer's guard) is over the
+memory budget is skipped with the reason, never attempted; a child over the budget or the
+time limit is killed and recorded as such.
+
+`--points small` (the default, about 15 minutes) or `full`; `--max-interactions` drops the
+bigger points. Run it under `nice -n 10` on a shared machine. Writes
+bench/results/scale.json after every point (a long run can be stopped and still plotted),
+then docs/img/bench-scale-*.png and the "## Cost curves" section of docs/benchmarks.md
+(bench/scale_plot.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from tqdm.auto import tqdm
+
+from bench.report import RESULTS, machine
+from bench.scale_traffic import Traffic, generate, write_lake
+
+OUT = RESULTS / "scale.json"
+RAW_ALS = "raw_implicit_als"
+LAKE = "lake_training_set"
+RECOMMEND_CALLS = 300
+MB = 1 << 20
+
+
+@dataclass(frozen=True, kw_only=True)
+class Point:
+    interactions: int  # events generated (the matrix holds fewer: repeats sum per pair)
+    items: int
+    users: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.interactions}x{self.items}x{self.users}"
+
+
+M, K = 1_000_000, 1_000
+SMALL = (Point(interactions=1 * M, items=10 * K, users=100 * K),
+         Point(interactions=5 * M, items=10 * K, users=100 * K),
+         Point(interactions=1 * M, items=200 * K, users=100 * K))
+FULL = (*SMALL,
+        Point(interactions=1 * M, items=50 * K, users=100 * K),
+        Point(interactions=20 * M, items=10 * K, users=100 * K),
+        Point(interactions=5 * M, items=10 * K, users=1000 * K),
+        Point(interactions=5 * M, items=50 * K, users=100 * K),
+        Point(interactions=5 * M, items=200 * K, users=100 * K),
+        Point(interactions=20 * M, items=200 * K, users=1000 * K))
+POINTS = {"small": SMALL, "full": FULL}
+
+
+def families() -> list[str]:
+    from models.catalog import CATALOG
+
+    return [*CATALOG.presets, RAW_ALS]
+
+
+# --- the parent: one child per (point, family), RSS watched -----------------------------
+def run_child(task: dict[str, Any], *, work: Path, max_rss: int, timeout_s: float
+              ) -> dict[str, Any]:
+    """`task` in a fresh interpreter; killed above `max_rss` bytes or `timeout_s`."""
+    out = work / "child.json"
+    out.unlink(missing_ok=True)
+    log = (work / "child.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "bench.scale", "--child", json.dumps(task),
+                             "--child-out", str(out)], stdout=log, stderr=subprocess.STDOUT,
+                            cwd=Path(__file__).resolve().parent.parent)
+    started, killed = time.monotonic(), ""
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        rss = _rss(proc.pid)
+        if rss > max_rss:
+            killed = f"killed at {rss / MB:.0f} MB RSS (limit {max_rss / MB:.0f} MB)"
+        elif time.monotonic() - started > timeout_s:
+            killed = f"killed after {timeout_s:.0f} s (time limit)"
+        if killed:
+            os.kill(proc.pid, signal.SIGKILL)
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.1)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    log.close()
+    peak = usage.ru_maxrss * 1024  # kilobytes on Linux
+    if killed or not out.exists():
+        tail = (work / "child.log").read_text()[-600:]
+        return {"error": killed or f"exit {proc.returncode}: {tail}", "peak_rss_mb": peak / MB,
+                "wall_seconds": time.monotonic() - started}
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["peak_rss_mb"] = peak / MB
+    # the fit's own peak is known only when it raised the high-water mark of the load
+    raised = peak / MB > result["load_peak_mb"] + 1.0
+    result["fit_peak_over_data_mb"] = (peak / MB - result["data_rss_mb"]) if raised else None
+    return result
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def measure(points: list[Point], names: list[str], *, max_rss: int, fit_budget_s: float,
+            timeout_s: float, lake: bool, out: Path = OUT,
+            earlier: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every point; with `earlier` (a previous result), its measured fits are kept and
+    only what it lacks or skipped is run."""
+    from models.catalog import build
+    from models.cost import Budget, Size
+
+    # the trainer's guard without its linear-only rule: the bench measures every growth
+    budget = Budget(memory_bytes=max_rss, fit_seconds=fit_budget_s, linear_above=sys.maxsize)
+    result: dict[str, Any] = {
+        "points": [], "rss_limit_mb": max_rss / MB, "fit_budget_s": fit_budget_s,
+        "timeout_s": timeout_s,
+        "memory": "child RSS high-water mark (os.wait4 ru_maxrss); data_rss_mb: RSS before the fit"}
+    tasks = len(points) * (len(names) + int(lake))
+    bar = tqdm(total=tasks, desc="bench.scale", unit="fit")
+    for point in points:
+        done = _measured(earlier, point)
+        todo = [n for n in names if n not in done]
+        if not todo and (not lake or LAKE in done):
+            prior = next(p for p in (earlier or {})["points"] if _same(p, point))
+            _write(result, prior, out)
+            bar.update(len(names) + int(lake))
+            continue
+        with tempfile.TemporaryDirectory(prefix="agora-scale-") as tmp:
+            work = Path(tmp)
+            t0 = time.perf_counter()
+            traffic = generate(events=point.interactions, items=point.items, users=point.users)
+            data = traffic.interactions()
+            size = Size.of(data)
+            _save_data(data, traffic, work / "data.npz")
+            row: dict[str, Any] = {**asdict(point), "nnz": size.interactions,
+                                   "active_users": size.users, "pairs": size.pairs,
+                                   "generate_seconds": time.perf_counter() - t0, "fits": {}}
+            del data
+            gc.collect()
+            for name in names:
+                bar.set_postfix_str(f"{point.key} {name}")
+                if name in done:
+                    row["fits"][name] = done[name]
+                    bar.update()
+                    continue
+                preset = "als" if name == RAW_ALS else name  # the same fit's cost
+                why = budget.refusal(preset, size) or _declared_limit(build(preset), size)
+                if why is not None:
+                    row["fits"][name] = {"skipped": why}
+                else:
+                    row["fits"][name] = run_child({"family": name, "data": str(work / "data.npz")},
+                                                  work=work, max_rss=max_rss,
+                                                  timeout_s=timeout_s)
+                bar.update()
+                _write(result, row, out)
+            if lake and LAKE in done:
+                row["fits"][LAKE] = done[LAKE]
+                bar.update()
+            elif lake:
+                bar.set_postfix_str(f"{point.key} lake")
+                t0 = time.perf_counter()
+                files = write_lake(traffic, work / "lake")
+                written = time.perf_counter() - t0
+                del traffic
+                gc.collect()
+                fit = run_child({"family": LAKE, "lake": str(work / "lake")}, work=work,
+                                max_rss=max_rss, timeout_s=timeout_s)
+                row["fits"][LAKE] = {**fit, "files": files, "write_seconds": written,
+                                     "lake_mb": _bytes(work / "lake") / MB}
+                bar.update()
+            _write(result, row, out)
+    bar.close()
+    return result
+
+
+def _same(row: dict[str, Any], point: Point) -> bool:
+    return all(row[k] == v for k, v in asdict(point).items())
+
+
+def _measured(earlier: dict[str, Any] | None, point: Point) -> dict[str, Any]:
+    """The fits `earlier` measured at `point` (skipped ones are tried again)."""
+    rows = [p for p in (earlier or {}).get("points", []) if _same(p, point)]
+    return {n: f for n, f in rows[0]["fits"].items() if "skipped" not in f} if rows else {}
+
+
+def _declared_limit(model: Any, size: Any) -> str | None:
+    """A model's own refusal (EASE's `max_items`), so it is not started only to fail."""
+    limit = model.params.get("max_items") or model.params.get("cf_params", {}).get("max_items")
+    if model.name == "hybrid" and model.params["cf"] == "ease" and limit is None:
+        from models.catalog import build
+
+        limit = build("ease").params["max_items"]
+    if limit is not None and size.items > limit:
+        return f"{size.items} items is above its max_items={limit}"
+    return None
+
+
+def _write(result: dict[str, Any], row: dict[str, Any], out: Path) -> None:
+    if not any(r is row for r in result["points"]):
+        result["points"].append(row)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({**result, "machine": machine()}, indent=2) + "\n")
+
+
+def _bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _save_data(data: Any, traffic: Traffic, path: Path) -> None:
+    m = data.matrix
+    np.savez(path, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.asarray(m.shape),
+             users=np.asarray([int(u[1:]) for u in data.user_ids], dtype=np.int64),
+             category=traffic.category)
+
+
+# --- the child: one fit, one model ----------------------------------------------------------
+def child(task: dict[str, Any]) -> dict[str, Any]:
+    if task["family"] == LAKE:
+        return _lake_child(Path(task["lake"]))
+    data = _load_data(Path(task["data"]))
+    gc.collect()
+    before = {"data_rss_mb": _rss(os.getpid()) / MB, "load_peak_mb": _maxrss_mb()}
+    if task["family"] == RAW_ALS:
+        return {**before, **_raw_als(data)}
+    from models.catalog import build
+
+    model = build(task["family"]).fit(data)
+    rng = np.random.default_rng(3)
+    users = data.user_ids[rng.integers(0, len(data.user_ids), RECOMMEND_CALLS)].tolist()
+    latencies = []
+    for user in users:
+        t0 = time.perf_counter()
+        model.recommend(user, k=10)
+        latencies.append(time.perf_counter() - t0)
+    with tempfile.TemporaryDirectory(prefix="agora-scale-model-") as tmp:
+        folder = model.save(Path(tmp) / "model")
+        artifact = _bytes(folder)
+    matrix_bytes = sum(a.nbytes for a in (data.matrix.data, data.matrix.indices,
+                                          data.matrix.indptr))
+    return {**before, "fit_seconds": model.train_seconds,
+            **_quantiles(latencies), "model_mb": _state_bytes(model) / MB,
+            "artifact_mb": artifact / MB,
+            "artifact_without_matrix_mb": max(artifact - matrix_bytes, 0) / MB}
+
+
+def _raw_als(data: Any) -> dict[str, Any]:
+    from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
+
+    from models.catalog import build
+
+    p = build("als").params
+    matrix = data.matrix.astype(np.float32).tocsr()
+    with threadpool_limits(limits=1, user_api="blas"):
+        als = AlternatingLeastSquares(factors=p["factors"], regularization=p["regularization"],
+                                      alpha=p["alpha"], iterations=p["iterations"],
+                                      random_state=p["seed"], num_threads=p["threads"])
+        t0 = time.perf_counter()
+        als.fit(matrix, show_progress=False)
+        seconds = time.perf_counter() - t0
+    rows = np.random.default_rng(3).integers(0, matrix.shape[0], RECOMMEND_CALLS)
+    latencies = []
+    for row in rows.tolist():
+        t0 = time.perf_counter()
+        als.recommend(row, matrix[row], N=10)
+        latencies.append(time.perf_counter() - t0)
+    return {"fit_seconds": seconds, **_quantiles(latencies),
+            "model_mb": (als.user_factors.nbytes + als.item_factors.nbytes) / MB}
+
+
+def _lake_child(lake: Path) -> dict[str, Any]:
+    from models.training_set import TrainingSetSpec, build_training_set
+
+    before = {"data_rss_mb": _rss(os.getpid()) / MB, "load_peak_mb": _maxrss_mb()}
+    t0 = time.perf_counter()
+    ts = build_training_set(lake_path=lake, spec=TrainingSetSpec())
+    return {**before, "fit_seconds": time.perf_counter() - t0,
+            "training_rows": len(ts.events), "nnz": ts.interactions.nnz}
+
+
+def _load_data(path: Path) -> Any:
+    from bench.scale_traffic import titles
+    from models.interactions import Interactions
+
+    with np.load(path) as npz:
+        shape = tuple(int(x) for x in npz["shape"])
+        matrix = sp.csr_matrix((npz["data"], npz["indices"], npz["indptr"]), shape=shape)
+        users, category = npz["users"], npz["category"]
+    item_ids = np.asarray([f"product:{i}" for i in range(shape[1])], dtype=object)
+    return Interactions(matrix=matrix, user_ids=np.asarray([f"u{u}" for u in users.tolist()],
+                                                           dtype=object),
+                        item_ids=item_ids,
+                        item_categories={str(i): f"c{c}" for i, c in
+                                         zip(item_ids, category.tolist(), strict=True)},
+                        item_texts=titles(item_ids, category))
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _quantiles(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    return {"recommend_p50_ms": statistics.median(ordered) * 1000,
+            "recommend_p99_ms": ordered[int(0.99 * (len(ordered) - 1))] * 1000}
+
+
+def _state_bytes(model: Any) -> int:
+    """The model's own arrays (its parts' for the hybrid), without the training matrix."""
+    total = sum(int(a.nbytes) for a in model._state().values())
+    return total + sum(_state_bytes(m) for m in getattr(model, "components", {}).values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--points", choices=sorted(POINTS), default="small")
+    parser.add_argument("--max-interactions", type=int, default=None)
+    parser.add_argument("--families", default="", help="comma-separated; default all")
+    parser.add_argument("--max-rss-gb", type=float, default=12.0,
+                        help="a child above this RSS is killed; also the models' budget")
+    parser.add_argument("--fit-budget", type=float, default=None,
+                        help="seconds: a model estimated slower is skipped (small 240, full "
+                             "1500)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds per child before it is killed (default 3 x budget)")
+    parser.add_argument("--no-lake", action="store_true")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the fits bench/results/scale.json measured; run the rest")
+    parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        result = child(json.loads(args.child))
+        Path(args.child_out).write_text(json.dumps(result))
+        return
+    points = [p for p in POINTS[args.points]
+              if args.max_interactions is None or p.interactions <= args.max_interactions]
+    names = [n for n in args.families.split(",") if n] or families()
+    budget = args.fit_budget or (240.0 if args.points == "small" else 1500.0)
+    result = measure(points, names, max_rss=int(args.max_rss_gb * (1 << 30)),
+                     fit_budget_s=budget, timeout_s=args.timeout or 3 * budget,
+                     lake=not args.no_lake,
+                     earlier=json.loads(OUT.read_text()) if args.resume and OUT.exists()
+                     else None)
+    print(f"wrote {OUT}")
+    if not args.no_docs:
+        from bench.scale_plot import plot, write_section
+
+        plot(result)
+        write_section(result)
+
+
+if __name__ == "__main__":
+    main()
