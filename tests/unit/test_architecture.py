@@ -23,10 +23,6 @@ FORBIDDEN = {
     "serving": {"agents", "launch"},
     "core": {"agents", "models", "features", "launch"},
 }
-# the one rule still broken by work in progress, with why (see test_serving_keeps_out_of_...)
-SERVING_MIGRATIONS_XFAIL: str | None = (
-    "serving/core_api/runtime.py (open_core) imports core.migrations.upgrade to migrate an "
-    "embedded SQLite core; serving/ is being restructured by another change")
 
 
 def _module_name(path: Path) -> str:
@@ -95,8 +91,6 @@ def test_only_launch_imports_launch() -> None:
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.xfail(SERVING_MIGRATIONS_XFAIL is not None, reason=SERVING_MIGRATIONS_XFAIL or "",
-                   strict=True)
 def test_serving_keeps_out_of_the_core_migrations() -> None:
     bad = [f"{path.relative_to(ROOT)} imports {name}"
            for path in modules("serving") for name in sorted(imports_of(path))
