@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/promtool /usr/bin/prometheus /usr/sbin/haproxy \
 	/usr/bin/redis-server
 
-.PHONY: system-deps install demo stack test lint typecheck check bench bench-simulator bench-stream bench-serving bench-models bench-core bench-chaos clean
+.PHONY: system-deps install demo stack test lint typecheck check bench bench-simulator bench-stream bench-derived bench-serving bench-models bench-core bench-chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench-simulator: $(STAMP)
 bench-stream: $(STAMP)
 	$(BIN)/python -m bench.stream
 
+bench-derived: $(STAMP)
+	$(BIN)/python -m bench.derived
+
 bench-serving: $(STAMP)
 	$(BIN)/python -m bench.serving
 
@@ -68,7 +71,7 @@ bench-core: $(STAMP)
 bench-chaos: $(STAMP) system-deps
 	$(BIN)/python -m bench.chaos
 
-bench: bench-simulator bench-stream bench-serving bench-models bench-core bench-chaos
+bench: bench-simulator bench-stream bench-derived bench-serving bench-models bench-core bench-chaos
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

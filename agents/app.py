@@ -34,7 +34,8 @@ from agents.metrics import WorkerMetrics
 from agents.pipeline import Pipeline
 from agents.podcast.context import PodcastContext
 from agents.recommendation.context import RecommendationContext
-from agents.streams import PER_MESSAGE_TOPICS, faust_group, faust_lag, install_agents
+from agents.streams import PER_MESSAGE_TOPICS, faust_lag, install_agents
+from agora.kafka import faust_group
 from agora.settings import WorkerSettings
 from contracts.topics import Topic
 from features.online import OnlineStore, open_store

@@ -4,7 +4,7 @@ Faust's stream costs about 100 µs per message here (a queue hop, a task and an 
 event; docs/benchmarks.md, Stream), three times a context's own work, so the firehose
 (commerce, community, podcast, identity) is read by the batched consumer (agents.ingest).
 What is left suits Faust's path, and its consumer reads it in the group
-`<AGORA_WORKER_APP_ID>-app` (`faust_group`):
+`<AGORA_WORKER_APP_ID>-app` (`agora.kafka.faust_group`):
 
 - `recommendation.events`, impressions and clicks: the recommendation context's pipeline
   (agents.pipeline: dead letters, click-through per model and variant, activity, the lake),
@@ -59,11 +59,6 @@ DERIVED: dict[str, tuple[str, tuple[str, ...]]] = {
     Topic.moderation_flags: ("flags", ("flag_id", "at")),
 }
 SEEN_MAX = 100_000
-
-
-def faust_group(app_id: str) -> str:
-    """The Faust app's id, hence its consumer group: distinct from the batched consumer's."""
-    return f"{app_id}-app"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Kafka client helpers every process shares: wait for a broker, declare the project's topics."""
+"""Kafka client helpers every process shares: wait for a broker, declare the project's topics,
+name the worker's consumer groups."""
 
 from __future__ import annotations
 
@@ -49,3 +50,8 @@ async def create_topics(bootstrap: str, topics: Iterable[str], partitions: int =
     finally:
         await admin.close()
 
+
+def faust_group(app_id: str) -> str:
+    """The consumer group of the worker's Faust agents (the Faust app's id), beside its batched
+    consumer's group `app_id`: each source topic is read by one of the two (agents/app.py)."""
+    return f"{app_id}-app"

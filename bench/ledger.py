@@ -211,7 +211,8 @@ def committed(bootstrap: str, group: str, timeout_s: float = 10.0) -> dict[tuple
     Blocking."""
     from confluent_kafka import Consumer, TopicPartition
 
-    from agents.streams import PER_MESSAGE_TOPICS, faust_group
+    from agents.streams import PER_MESSAGE_TOPICS
+    from agora.kafka import faust_group
 
     out: dict[tuple[str, int], int] = {}
     for name, topics in ((group, [t for t in SOURCE_TOPICS if t not in PER_MESSAGE_TOPICS]),

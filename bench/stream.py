@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,10 +59,12 @@ def preload(bootstrap: str, n: int) -> None:
     producer.flush(60)
 
 
-async def raw_consumer(bootstrap: str, n: int) -> float:
+async def raw_consumer(bootstrap: str, n: int,
+                       topics: Sequence[str] = SOURCE_TOPICS) -> float:
+    """The baseline: a plain aiokafka consumer reading and decoding n records of `topics`."""
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(*SOURCE_TOPICS, bootstrap_servers=bootstrap,
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap,
                                 group_id=f"raw-{uuid.uuid4().hex[:6]}",
                                 auto_offset_reset="earliest", max_poll_records=10_000)
     await consumer.start()
@@ -119,14 +122,20 @@ async def freshness(bootstrap: str, store: OnlineStore) -> list[float]:
             outstanding[user] = time.monotonic()
             next_probe = now + 0.05
         producer.poll(0)
-        users = list(outstanding)
-        for user, row in zip(users, await store.get_many([session_key(u) for u in users]),
-                             strict=True):
-            if row:
-                latencies.append(time.monotonic() - outstanding.pop(user))
+        await check_probes(store, outstanding, latencies)
         await asyncio.sleep(0.005)
     producer.flush(10)
     return latencies
+
+
+async def check_probes(store: OnlineStore, outstanding: dict[str, float],
+                       latencies: list[float]) -> None:
+    """Each probe user whose session is visible now: its latency noted, no longer awaited."""
+    users = list(outstanding)
+    for user, row in zip(users, await store.get_many([session_key(u) for u in users]),
+                         strict=True):
+        if row:
+            latencies.append(time.monotonic() - outstanding.pop(user))
 
 
 async def measure(bootstrap: str, url: str | None, tmp: str) -> dict[str, float]:
@@ -149,14 +158,20 @@ async def measure(bootstrap: str, url: str | None, tmp: str) -> dict[str, float]
             "p99": lat[min(len(lat) - 1, int(0.99 * len(lat)))], "probes": len(lat)}
 
 
-def main() -> None:
-    url = REDIS if redis_up() else None
-    if url:
-        import redis
+def bench_redis(url: str) -> str | None:
+    """`url` emptied of the worker's keys (`agora:*`) when Redis is up, else None."""
+    if not redis_up():
+        return None
+    import redis
 
-        client = redis.Redis.from_url(url)
-        for key in client.scan_iter("agora:*", count=5000):
-            client.delete(key)
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter("agora:*", count=5000):
+        client.delete(key)
+    return url
+
+
+def main() -> None:
+    url = bench_redis(REDIS)
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(port=free_port()) as broker:
         preload(broker.bootstrap, N_EVENTS)
         m = asyncio.run(measure(broker.bootstrap, url, tmp))

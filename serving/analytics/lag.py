@@ -1,6 +1,7 @@
-"""Consumer lag of the stream workers' group, per source topic, read from the broker.
+"""Consumer lag of the stream workers' groups, per source topic, read from the broker.
 
-Lag is end offset minus the group's committed offset, summed over each topic's partitions.
+Lag is end offset minus the committed offset, summed over each topic's partitions; a topic's
+commits are those of the group that reads it, the batched consumer's or the Faust agents'.
 On the embedded broker (tansu 0.6) end offsets are low (first offset of the last batch plus
 one), so lag reads low there; on Kafka it is exact. Reads run in a thread and are cached for
 a couple of seconds, so many dashboards cost the broker one query.
@@ -15,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+from agora.kafka import faust_group
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +35,7 @@ def read_lag(
     *, bootstrap: str, group: str, topics: Sequence[str], timeout_s: float = 2.0
 ) -> dict[str, int]:
     """Blocking: the group's lag per topic (topics the broker does not know are left out)."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": group,
-            "enable.auto.commit": False,
-            "socket.timeout.ms": int(timeout_s * 1000),
-            "log_level": 3,
-        }
-    )
+    consumer = _consumer(bootstrap, group, timeout_s)
     try:
         metadata = consumer.list_topics(timeout=timeout_s)
         partitions = [
@@ -52,13 +47,42 @@ def read_lag(
         if not partitions:
             return {}
         lag = dict.fromkeys((tp.topic for tp in partitions), 0)
-        for tp in consumer.committed(partitions, timeout=timeout_s):
+        # A topic is read by the batched consumer (`group`) or the Faust agents (their
+        # group): its commits are in one of the two.
+        committed = {(tp.topic, tp.partition): tp.offset
+                     for tp in consumer.committed(partitions, timeout=timeout_s)}
+        for tp in _committed(bootstrap, faust_group(group), partitions, timeout_s):
+            key = (tp.topic, tp.partition)
+            committed[key] = max(committed.get(key, -1), tp.offset)
+        for (topic, partition), offset in committed.items():
             low, high = consumer.get_watermark_offsets(
-                TopicPartition(tp.topic, tp.partition), timeout=timeout_s, cached=False
+                TopicPartition(topic, partition), timeout=timeout_s, cached=False
             )
-            position = tp.offset if tp.offset >= 0 else low
-            lag[tp.topic] += max(0, high - position)
+            position = offset if offset >= 0 else low
+            lag[topic] += max(0, high - position)
         return lag
+    finally:
+        consumer.close()
+
+
+def _consumer(bootstrap: str, group: str, timeout_s: float) -> Consumer:
+    return Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "socket.timeout.ms": int(timeout_s * 1000),
+            "log_level": 3,
+        }
+    )
+
+
+def _committed(
+    bootstrap: str, group: str, partitions: list[TopicPartition], timeout_s: float
+) -> list[TopicPartition]:
+    consumer = _consumer(bootstrap, group, timeout_s)
+    try:
+        return list(consumer.committed(partitions, timeout=timeout_s))
     finally:
         consumer.close()
 
