@@ -69,7 +69,8 @@ def _demo(args: argparse.Namespace) -> int:
     from launch.demo import run_demo
 
     return run_demo(broker_port=args.broker_port, api_port=args.api_port, rate=args.rate,
-                    seed=args.seed, train_after_s=args.train_after)
+                    seed=args.seed, train_after_s=args.train_after,
+                    retrain_every_s=args.train_every, retrain_after_events=args.train_after_events)
 
 
 def _stack(args: argparse.Namespace) -> int:
@@ -196,7 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=50.0, help="simulated events/s")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--train-after", type=float, default=45.0,
-                   help="seconds before the first model is trained from the lake")
+                   help="seconds before the trainer starts (the lake's first files)")
+    p.add_argument("--train-every", type=float, default=300.0, help="trainer schedule, s")
+    p.add_argument("--train-after-events", type=int, default=20_000,
+                   help="the trainer also retrains after this many new lake events")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("stack", help="the production topology as local processes")

@@ -1,4 +1,5 @@
-"""`agora demo`: broker, worker, API, relay and simulator as child processes, stopped together.
+"""`agora demo`: broker, worker, API, relay, simulator and trainer as child processes, stopped
+together.
 
 Children die with the demo even on SIGKILL (PR_SET_PDEATHSIG), and on Ctrl-C or SIGTERM
 they are stopped in reverse order of start: traffic first, the broker last.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import secrets
 import signal
@@ -16,10 +18,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 from launch.broker import free_port
 
 _PR_SET_PDEATHSIG = 1
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _die_with_parent() -> None:
@@ -85,8 +89,30 @@ def _http_ok(url: str) -> bool:
         return False
 
 
+def _champion_version(api: str, key: str) -> str | None:
+    """The model version the API serves, or None (no model yet, or the API is busy)."""
+    request = urllib.request.Request(f"{api}/v1/users/u1/recommendations?k=1",
+                                     headers={"X-API-Key": key})
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            version = json.loads(response.read())["model"]["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return None if version is None else str(version)
+
+
+def health_datasets() -> Path | None:
+    """The datasets beside the project (../shared/datasets, or AGORA_DATASETS) if present."""
+    for candidate in (os.environ.get("AGORA_DATASETS"), ROOT.parent / "shared" / "datasets",
+                      ROOT.parent / "datasets"):
+        if candidate and (Path(candidate) / "pima-diabetes").exists():
+            return Path(candidate).resolve()
+    return None
+
+
 def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
-             train_after_s: float = 45.0) -> int:
+             train_after_s: float = 45.0, retrain_every_s: float = 300.0,
+             retrain_after_events: int = 20_000) -> int:
     # Started by `make demo`, the demo's parent is make: if make is killed, stop as on Ctrl-C.
     _die_with_parent()
     key = os.environ.get("AGORA_ADMIN_API_KEY") or f"demo-{secrets.token_urlsafe(18)}"
@@ -126,26 +152,34 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
         print(f"docs: {api}/docs", flush=True)
         print(f"trending: {api}/v1/trending?domain=commerce", flush=True)
         print(f"api key (demo, every scope; header X-API-Key): {key}", flush=True)
-        print(f"A first model trains from the lake in about {train_after_s:.0f}s. "
-              "Ctrl-C stops everything.", flush=True)
-        trainer: subprocess.Popen[bytes] | None = None
-        train_at, announced = started + train_after_s, False
+        print(f"trainer: from {train_after_s:.0f}s, every {retrain_every_s:.0f}s or "
+              f"{retrain_after_events} new lake events", flush=True)
+        health = health_datasets()
+        print(f"health data: {health}" if health else "health data: none found beside the "
+              "project (set AGORA_TRAINER_HEALTH_DATA): /v1/health/assessments answers 503",
+              flush=True)
+        print("Ctrl-C stops everything.", flush=True)
+        trainer_env = {**env, "AGORA_TRAINER_INTERVAL_S": str(retrain_every_s),
+                       "AGORA_TRAINER_MIN_NEW_EVENTS": str(retrain_after_events),
+                       "AGORA_TRAINER_POLL_S": "2", "AGORA_TRAINER_METRICS_PORT": "0"}
+        if health is not None:
+            trainer_env.setdefault("AGORA_TRAINER_HEALTH_DATA", str(health))
+        trainer_started, served = False, None
         while not stopping:
             if (name := children.dead()) is not None:
                 print(f"demo: {name} exited; stopping", file=sys.stderr, flush=True)
                 return 1
-            if trainer is None and not announced and time.monotonic() >= train_at:
-                trainer = children.start("train", ["train", "--model", "hybrid",
-                                                   "--promote"], env, one_shot=True)
-            if trainer is not None and (code := trainer.poll()) is not None:
-                if code == 0:
-                    print(f"model: trained and promoted; try "
+            now = time.monotonic()
+            if not trainer_started and now >= started + train_after_s:
+                children.start("trainer", ["trainer"], trainer_env)
+                trainer_started, next_look = True, now
+            if trainer_started and now >= next_look:
+                next_look = now + 2
+                version = _champion_version(api, key)
+                if version is not None and version != served:
+                    served = version
+                    print(f"model: version {version} in service; try "
                           f"{api}/v1/users/u1/recommendations", flush=True)
-                    announced = True
-                else:  # too little data in the lake yet: try again a little later
-                    print("model: training failed; retrying in 20s", flush=True)
-                    train_at = time.monotonic() + 20
-                trainer = None
             time.sleep(0.2)
         return 0
     finally:

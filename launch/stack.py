@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from launch.broker import free_port
-from launch.demo import Children, _die_with_parent, _http_ok
+from launch.demo import Children, _die_with_parent, _http_ok, health_datasets
 from launch.stack_config import haproxy_config, prometheus_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -282,15 +282,6 @@ class Stack:
                   psycopg.connect(self._admin_url, autocommit=True) as conn):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def health_datasets() -> Path | None:
-    """The datasets beside the project (../shared/datasets, or AGORA_DATASETS) if present."""
-    for candidate in (os.environ.get("AGORA_DATASETS"), ROOT.parent / "shared" / "datasets",
-                      ROOT.parent / "datasets"):
-        if candidate and (Path(candidate) / "pima-diabetes").exists():
-            return Path(candidate).resolve()
-    return None
 
 
 def _tool(name: str) -> str:
