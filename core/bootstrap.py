@@ -101,3 +101,13 @@ def bootstrap_database(*, database_url: str, gateway: PaymentGateway | None = No
     bus = bootstrap(uow_factory=lambda: SqlUnitOfWork(session_factory=sessions),
                     gateway=gateway, desk=desk, closers=() if desk is None else (desk.close,))
     return bus, engine.dispose
+
+
+def migrate_embedded(database_url: str) -> None:
+    """Bring an embedded SQLite core to the latest schema (what a process that opens one, such
+    as the API, does first); any other database is migrated by `agora db upgrade` alone."""
+    from core.adapters.database import is_sqlite
+    from core.migrations import upgrade
+
+    if is_sqlite(database_url):
+        upgrade(database_url)

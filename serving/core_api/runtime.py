@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,17 +18,32 @@ from agora.settings import ServingSettings
 from contracts import EventError
 from core.adapters.database import is_outage
 from core.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from core.service_layer.commands import Command, FindApiKey, GetProduct
+from core.service_layer import reads
+from core.service_layer.commands import Command
 from core.service_layer.messagebus import MessageBus
 from core.service_layer.views import View
 from features.item_texts import item_words
 from serving.edge.auth import KeyRing, Principal, static_keys
+from serving.schemas.errors import Error
 
 log = logging.getLogger(__name__)
 
 STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Forbidden, 403))
 DATABASE_RETRY_AFTER_S = 5
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+# What any of the core's routes may answer besides its success (the edge adds 401, 403, 413,
+# 429; FastAPI the 422 of a malformed request, which a broken domain rule shares).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Error, "description": "An entity the request names does not exist"},
+    503: {"model": Error, "headers": RETRY_AFTER,
+          "description": "The database is unavailable; nothing was committed, retry later"},
+}
+# ... and what a change may answer besides.
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": Error, "description": "The entity's state refuses the change (a sku that "
+                                         "exists, an order already paid, stock short)"},
+}
 
 
 def _snake(name: str) -> str:
@@ -52,7 +67,7 @@ def unavailable() -> HTTPException:
 
 
 @contextmanager
-def _answered(command: Command) -> Iterator[None]:
+def _answered(what: str) -> Iterator[None]:
     """Domain errors become HTTP errors, an outage a 503."""
     try:
         yield
@@ -65,30 +80,35 @@ def _answered(command: Command) -> Iterator[None]:
     except (SQLAlchemyError, psycopg.Error) as exc:  # psycopg: the async order path
         if not is_outage(exc):
             raise
-        log.warning("database unavailable for %s: %s", type(command).__name__,
-                    type(exc).__name__)
+        log.warning("database unavailable for %s: %s", what, type(exc).__name__)
         raise unavailable() from None
 
 
 def execute(bus: MessageBus, command: Command, *, idempotency_key: str | None = None) -> View:
     """Run a command; domain errors become HTTP errors, an outage a 503 (call from a sync
     route)."""
-    with _answered(command):
+    with _answered(type(command).__name__):
         return bus.handle(command, idempotency_key=idempotency_key)
+
+
+def read(bus: MessageBus, query: Callable[..., View], /, **args: Any) -> View:
+    """A read of core/service_layer/reads.py, with `execute`'s errors (from a sync route)."""
+    with _answered(query.__name__):
+        return bus.read(query, **args)
 
 
 async def execute_async(bus: MessageBus, command: Command, *,
                         idempotency_key: str | None = None) -> View:
     """`execute` from an async route: the command's async handler where the bus has one
     (placing an order on PostgreSQL), otherwise the sync one in a worker thread."""
-    with _answered(command):
+    with _answered(type(command).__name__):
         return await bus.handle_async(command, idempotency_key=idempotency_key)
 
 
 def _db_lookup(bus: MessageBus) -> Any:
     def lookup(key_hash: str) -> Principal | None:
         try:
-            found = bus.handle(FindApiKey(key_hash=key_hash))
+            found = bus.read(reads.find_api_key, key_hash=key_hash)
         except NotFound:
             return None
         except SQLAlchemyError as exc:  # not cached: the next request asks again
@@ -105,7 +125,7 @@ async def product_words(bus: MessageBus, sku: str) -> tuple[str, str] | None:
     """A catalogue product's words and category (for content neighbours of a product no model
     has seen yet); None when the core knows no such product or does not answer."""
     try:
-        found = await run_in_threadpool(bus.handle, GetProduct(sku=sku))
+        found = await run_in_threadpool(bus.read, reads.get_product, sku=sku)
     except (NotFound, InvalidInput):
         return None
     except SQLAlchemyError as exc:  # the catalogue is down: the caller serves popular items
@@ -127,12 +147,9 @@ class OpenCore:
 @asynccontextmanager
 async def open_core(settings: ServingSettings) -> AsyncIterator[OpenCore]:
     """Open the core's database (migrating an embedded SQLite file) and its key ring."""
-    from core.adapters.database import is_sqlite
-    from core.bootstrap import bootstrap_database
-    from core.migrations import upgrade
+    from core.bootstrap import bootstrap_database, migrate_embedded
 
-    if is_sqlite(settings.database_url):
-        await run_in_threadpool(upgrade, settings.database_url)
+    await run_in_threadpool(migrate_embedded, settings.database_url)
     bus, close = bootstrap_database(database_url=settings.database_url,
                                     pool_size=settings.database_pool_size)
     admin = settings.admin_api_key

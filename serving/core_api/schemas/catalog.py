@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from core.service_layer import commands
-from serving.core_api.schemas.common import (
+from serving.core_api.schemas.fields import (
     Answer,
     Body,
     Category,

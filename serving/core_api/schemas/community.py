@@ -8,7 +8,7 @@ from pydantic import Field
 
 from contracts.envelope import MAX_DURATION_S
 from core.domain.communities import ContentStatus, MemberRole, ModerationKind
-from serving.core_api.schemas.common import PRINTED, Answer, Body, Id, Tags, Text, Title
+from serving.core_api.schemas.fields import PRINTED, Answer, Body, Id, Tags, Text, Title
 
 Target = Literal["post", "comment"]
 Reason = Annotated[str, Field(min_length=1, max_length=1000, pattern=PRINTED)]

@@ -9,7 +9,7 @@ from pydantic import Field
 from core.domain.orders import OrderStatus
 from core.domain.payments import PaymentMethod
 from core.service_layer import commands
-from serving.core_api.schemas.common import PRINTED, Answer, Body, Currency, Id, MoneyOut
+from serving.core_api.schemas.fields import PRINTED, Answer, Body, Currency, Id, MoneyOut
 
 
 class LineIn(Body):
