@@ -18,7 +18,7 @@ from agora.settings import ServingSettings
 from contracts.topics import SOURCE_TOPICS
 from features.online import open_store
 from serving.analytics.lag import ConsumerLag
-from serving.analytics.models import models_in_service
+from serving.analytics.models_in_service import models_in_service
 from serving.analytics.service import LiveAnalytics
 from serving.analytics.source import StoreAnalytics
 from serving.api import (
