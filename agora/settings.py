@@ -6,6 +6,7 @@ Every default is an embedded one, so `agora demo` needs no server.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,7 @@ class CommonSettings(BaseSettings):
     def _default_database(self) -> CommonSettings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'core.db'}"
+            self.__pydantic_fields_set__.discard("database_url")  # a default, not given
         return self
 
     @field_validator("redis_url")
@@ -49,6 +51,23 @@ class CommonSettings(BaseSettings):
     @property
     def lake(self) -> Path:
         return self.lake_path or self.data_dir / "lake"
+
+
+class AdminKeySettings(CommonSettings):
+    """The admin key: the API honours it, `agora demo` and `agora stack` pass it on."""
+
+    admin_api_key: SecretStr | None = Field(
+        default=None, description="A key with every scope; further keys live hashed in the DB.")
+
+    @field_validator("admin_api_key")
+    @classmethod
+    def _no_placeholder_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        raw = value.get_secret_value()
+        if len(raw) < 16 or raw.lower() in {"changeme", "changethis", "secret", "admin"}:
+            raise ValueError("AGORA_ADMIN_API_KEY must be a real secret of 16+ characters")
+        return value
 
 
 class StreamSettings(CommonSettings):
@@ -98,7 +117,7 @@ class WorkerSettings(StreamSettings):
     moderation_scorer: str = "agents.community.moderation:heuristic_scorer"
 
 
-class ServingSettings(StreamSettings, RegistrySettings):
+class ServingSettings(StreamSettings, RegistrySettings, AdminKeySettings):
     """`agora serve`: the HTTP API."""
 
     api_host: str = "127.0.0.1"
@@ -133,20 +152,8 @@ class ServingSettings(StreamSettings, RegistrySettings):
     cors_origins: list[str] = Field(default_factory=list)
     publish_timeout_s: float = Field(default=10.0, gt=0)
     # the transactional core (docs/core.md)
-    admin_api_key: SecretStr | None = Field(
-        default=None, description="A key with every scope; further keys live hashed in the DB.")
     database_pool_size: int = Field(default=20, ge=1)
     api_key_cache_s: float = Field(default=30.0, ge=0)
-
-    @field_validator("admin_api_key")
-    @classmethod
-    def _no_placeholder_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value():
-            return None
-        raw = value.get_secret_value()
-        if len(raw) < 16 or raw.lower() in {"changeme", "changethis", "secret", "admin"}:
-            raise ValueError("AGORA_ADMIN_API_KEY must be a real secret of 16+ characters")
-        return value
 
     @property
     def rate_limit_storage_url(self) -> str | None:
@@ -184,6 +191,26 @@ class RelaySettings(SweeperSettings):
     relay_sweep: bool = True
     relay_metrics_port: int = Field(default=0, ge=0, description="/metrics; 0: none.")
     relay_metrics_bind: str = "127.0.0.1"
+
+
+class LaunchSettings(AdminKeySettings):
+    """`agora demo` and `agora stack`: what the launcher reads before it starts the processes
+    (each child reads its own settings from the environment the launcher hands it)."""
+
+    datasets: Path | None = Field(
+        default=None, description="Health datasets (pima-diabetes/, uci-heart-disease/); "
+        "default ../shared/datasets or ../datasets beside the project, when present.")
+    stack_postgres_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        description="`agora stack`: the server its databases are created on.")
+    stack_mlflow_database_url: str | None = Field(
+        default=None, description="`agora stack`: MLflow's database (default: one created "
+        "on stack_postgres_url).")
+
+    def given(self, name: str) -> Any | None:
+        """A setting's value when the environment (or the caller) gave one, else None: what
+        the launcher then provides itself (a broker, a Redis, the databases)."""
+        return getattr(self, name) if name in self.model_fields_set else None
 
 
 class SimulatorSettings(CommonSettings):

@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from agora.settings import LaunchSettings
 from launch.broker import free_port
 
 _PR_SET_PDEATHSIG = 1
@@ -101,9 +102,10 @@ def _champion_version(api: str, key: str) -> str | None:
     return None if version is None else str(version)
 
 
-def health_datasets() -> Path | None:
-    """The datasets beside the project (../shared/datasets, or AGORA_DATASETS) if present."""
-    for candidate in (os.environ.get("AGORA_DATASETS"), ROOT.parent / "shared" / "datasets",
+def health_datasets(settings: LaunchSettings) -> Path | None:
+    """The health datasets (AGORA_DATASETS, else ../shared/datasets or ../datasets beside the
+    project) if present."""
+    for candidate in (settings.datasets, ROOT.parent / "shared" / "datasets",
                       ROOT.parent / "datasets"):
         if candidate and (Path(candidate) / "pima-diabetes").exists():
             return Path(candidate).resolve()
@@ -115,11 +117,13 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
              retrain_after_events: int = 20_000) -> int:
     # Started by `make demo`, the demo's parent is make: if make is killed, stop as on Ctrl-C.
     _die_with_parent()
-    key = os.environ.get("AGORA_ADMIN_API_KEY") or f"demo-{secrets.token_urlsafe(18)}"
-    env = {**os.environ, "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{broker_port}",
-           "PYTHONUNBUFFERED": "1", "AGORA_ADMIN_API_KEY": key,
-           # The lake gets its first files within seconds, so a first model can train.
-           "AGORA_LAKE_FLUSH_S": os.environ.get("AGORA_LAKE_FLUSH_S", "10")}
+    settings = LaunchSettings()
+    given = settings.admin_api_key
+    key = given.get_secret_value() if given else f"demo-{secrets.token_urlsafe(18)}"
+    # The lake gets its first files within seconds (unless set), so a first model can train.
+    env = {"AGORA_LAKE_FLUSH_S": "10", **os.environ,
+           "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{broker_port}", "PYTHONUNBUFFERED": "1",
+           "AGORA_ADMIN_API_KEY": key}
     children = Children()
     stopping = False
 
@@ -154,7 +158,7 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
         print(f"api key (demo, every scope; header X-API-Key): {key}", flush=True)
         print(f"trainer: from {train_after_s:.0f}s, every {retrain_every_s:.0f}s or "
               f"{retrain_after_events} new lake events", flush=True)
-        health = health_datasets()
+        health = health_datasets(settings)
         print(f"health data: {health}" if health else "health data: none found beside the "
               "project (set AGORA_TRAINER_HEALTH_DATA): /v1/health/assessments answers 503",
               flush=True)

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agora.settings import LaunchSettings
 from launch.broker import free_port
 from launch.demo import Children, _die_with_parent, _http_ok, health_datasets
 from launch.stack_config import haproxy_config, prometheus_config
@@ -49,6 +50,7 @@ class StackOptions:
 @dataclass(kw_only=True)
 class Stack:
     options: StackOptions
+    settings: LaunchSettings = field(default_factory=LaunchSettings)
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
     children: Children = field(default_factory=Children)
     folder: Path = field(init=False)
@@ -59,7 +61,7 @@ class Stack:
     _admin_url: str = ""
 
     def __post_init__(self) -> None:
-        base = Path(os.environ.get("AGORA_DATA_DIR", "var")).resolve()
+        base = self.settings.data_dir.resolve()
         self.folder = base / f"stack-{self.run_id}"
         (self.folder / "logs").mkdir(parents=True, exist_ok=True)
 
@@ -100,12 +102,13 @@ class Stack:
 
     # -- parts -----------------------------------------------------------------------------
     def start(self) -> None:
-        key = os.environ.get("AGORA_ADMIN_API_KEY") or f"stack-{secrets.token_urlsafe(24)}"
+        given = self.settings.admin_api_key
+        key = given.get_secret_value() if given else f"stack-{secrets.token_urlsafe(24)}"
         (self.folder / "ops_api_key").write_text(key)
-        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "AGORA_DATA_DIR": str(self.folder),
+        self.env = {"AGORA_LAKE_FLUSH_S": "10", **os.environ, "PYTHONUNBUFFERED": "1",
+                    "AGORA_DATA_DIR": str(self.folder),
                     "AGORA_LAKE_PATH": str(self.folder / "lake"), "AGORA_ADMIN_API_KEY": key,
-                    "AGORA_ANALYTICS_PUBLIC": "false", "AGORA_MODEL_POLL_S": "2",
-                    "AGORA_LAKE_FLUSH_S": os.environ.get("AGORA_LAKE_FLUSH_S", "10")}
+                    "AGORA_ANALYTICS_PUBLIC": "false", "AGORA_MODEL_POLL_S": "2"}
         self.addresses["admin key"] = key
         self._broker()
         self._redis()
@@ -127,7 +130,7 @@ class Stack:
                                      "--duration", "0"])
 
     def _broker(self) -> None:
-        outside = os.environ.get("AGORA_KAFKA_BOOTSTRAP")
+        outside = self.settings.given("kafka_bootstrap")
         if outside:
             self.env["AGORA_KAFKA_BOOTSTRAP"] = self.addresses["broker"] = outside
             return
@@ -143,7 +146,7 @@ class Stack:
         self.env["AGORA_KAFKA_BOOTSTRAP"] = self.addresses["broker"] = f"127.0.0.1:{port}"
 
     def _redis(self) -> None:
-        outside = os.environ.get("AGORA_REDIS_URL")
+        outside = self.settings.redis_url
         if outside:
             self.env["AGORA_REDIS_URL"] = self.addresses["redis"] = outside
             return
@@ -182,10 +185,9 @@ class Stack:
         self.addresses["redis"] = f"{single} (rate limits)"
 
     def _databases(self) -> tuple[str, str]:
-        core = os.environ.get("AGORA_DATABASE_URL")
-        mlflow = os.environ.get("AGORA_STACK_MLFLOW_DATABASE_URL")
-        admin = os.environ.get("AGORA_STACK_POSTGRES_URL",
-                               "postgresql://postgres@127.0.0.1:5432/postgres")
+        core = self.settings.given("database_url")
+        mlflow = self.settings.stack_mlflow_database_url
+        admin = self.settings.stack_postgres_url
         self._admin_url = admin
         base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
         if not core:
@@ -246,7 +248,7 @@ class Stack:
                "AGORA_TRAINER_INTERVAL_S": str(self.options.train_interval_s),
                "AGORA_TRAINER_MIN_NEW_EVENTS": str(self.options.train_min_new_events),
                "AGORA_TRAINER_POLL_S": "2"}
-        health = health_datasets()
+        health = health_datasets(self.settings)
         if health is not None and "AGORA_TRAINER_HEALTH_DATA" not in env:
             env["AGORA_TRAINER_HEALTH_DATA"] = str(health)
         self.addresses["health data"] = env.get(

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings
 
 import agora.settings as settings_module
 from agora.settings import (
+    LaunchSettings,
     RegistrySettings,
     ServingSettings,
     StreamSettings,
@@ -45,3 +46,16 @@ def test_the_trainer_and_the_api_follow_one_registry(monkeypatch, tmp_path) -> N
     for cls in (TrainerSettings, ServingSettings):
         assert issubclass(cls, RegistrySettings)
         assert cls().mlflow_uri == f"sqlite:///{tmp_path.resolve() / 'mlflow.db'}"
+
+
+def test_the_launcher_provides_what_the_environment_does_not_give(monkeypatch, tmp_path) -> None:
+    for name in ("AGORA_KAFKA_BOOTSTRAP", "AGORA_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    s = LaunchSettings(data_dir=tmp_path)
+    assert s.given("kafka_bootstrap") is None and s.given("database_url") is None
+    assert s.database_url == f"sqlite:///{tmp_path / 'core.db'}"  # the processes' default
+    monkeypatch.setenv("AGORA_KAFKA_BOOTSTRAP", "broker:9092")
+    monkeypatch.setenv("AGORA_DATABASE_URL", "postgresql+psycopg://db/agora")
+    s = LaunchSettings()
+    assert s.given("kafka_bootstrap") == "broker:9092"
+    assert s.given("database_url") == "postgresql+psycopg://db/agora"
