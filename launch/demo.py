@@ -168,6 +168,10 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
                        "AGORA_TRAINER_POLL_S": "2", "AGORA_TRAINER_METRICS_PORT": "0"}
         if health is not None:
             trainer_env.setdefault("AGORA_TRAINER_HEALTH_DATA", str(health))
+        # On a minute of simulated traffic popularity wins the holdout, and it has no words:
+        # the demo shows neighbours by words for new posts, which the hybrid's content part
+        # gives, so it trains the hybrid unless told otherwise (the stack compares them all).
+        trainer_env.setdefault("AGORA_TRAINER_FAMILIES", '["hybrid"]')
         trainer_started, served = False, None
         while not stopping:
             if (name := children.dead()) is not None:
