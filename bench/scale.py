@@ -2,26 +2,31 @@
 200k items, on generated traffic (bench/scale_traffic.py: Zipf popularity, heavy-tailed
 users, sessions).
 
-Points lie along three axes from a base of 1M interactions, 10k items, 100k users (`POINTS`:
-interactions at 10k items and 100k users; items at 1M, and in the full grid 5M,
-interactions; users at 5M interactions; the full grid ends on 20M x 200k x 1M). At each
+Points lie along three axes from a base of 1M interactions, 10k items, 100k users (`POINTS`):
+interactions (1M, 5M, 20M) at 10k items and 100k users; items (10k, 50k, 200k) at 1M and,
+in the full grid, 5M interactions; users (100k, 1M) at 5M interactions and 10k items; and
+the full grid's real catalog, 20M x 200k items x 1M users. Not the cross product: each axis
+is enough for an exponent, and 2 shared cores could not afford the rest. At each
 point every preset of the model catalog (models/catalog.py) and raw `implicit` ALS (the
 baseline, same matrix, same parameters as the `als` preset) is fitted in a child process of
 its own: fit seconds (`Recommender.fit`'s `train_seconds`), the child's peak RSS (the kernel's
-high-water mark, `os.wait4`'s ru_maxrss: native allocations of BLAS, implicit and scipy
-included, which tracemalloc would miss) and its RSS just before the fit (the loaded data),
+high-water mark, VmHWM of /proc/self/status read right after the fit: native allocations
+of BLAS, implicit and scipy included, which tracemalloc would miss; not ru_maxrss, which a
+child inherits from its parent's RSS at fork) and its RSS just before the fit (the data),
 then `recommend` p50/p99 for 300 known users in process, the model's own arrays and its saved
 artifact. The lake: the point's events written as the worker writes them (features.lake's
 layout, one file per date and type per flush) and `build_training_set` timed on it, in a
 child too. A model whose estimated cost (models/cost.py, the trainer's guard) is over the
-memory budget is skipped with the reason, never attempted; a child over the budget or the
-time limit is killed and recorded as such.
+memory or fit-time budget is skipped with the reason, never attempted; a child over the
+memory budget or the time limit is killed and recorded as such.
 
-`--points small` (the default, about 15 minutes) or `full`; `--max-interactions` drops the
-bigger points. Run it under `nice -n 10` on a shared machine. Writes
-bench/results/scale.json after every point (a long run can be stopped and still plotted),
-then docs/img/bench-scale-*.png and the "## Cost curves" section of docs/benchmarks.md
-(bench/scale_plot.py).
+`--points small` (the default: 1M and 5M at 10k items, 1M at 200k; about 20 minutes on two
+busy cores) or `full` (adds 50k items, 1M users, 5M at 50k and 200k items, 20M at 10k and
+at 200k items x 1M users; a few hours); `--max-interactions` drops the bigger points,
+`--resume` keeps what bench/results/scale.json already measured. Run it under `nice -n 10`
+on a shared machine. Writes bench/results/scale.json after every point (a long run can be
+stopped and still plotted), then docs/img/bench-scale-*.png and the "## Cost curves"
+section of docs/benchmarks.md (bench/scale_plot.py).
 """
 
 from __future__ import annotations
@@ -30,7 +35,6 @@ import argparse
 import gc
 import json
 import os
-import resource
 import signal
 import statistics
 import subprocess
@@ -52,6 +56,7 @@ OUT = RESULTS / "scale.json"
 RAW_ALS = "raw_implicit_als"
 LAKE = "lake_training_set"
 RECOMMEND_CALLS = 300
+LAKE_BYTES_PER_EVENT = 1_000  # the training-set build's peak: 1.0 GB at 1M events, 4.5 at 5M
 MB = 1 << 20
 
 
@@ -70,13 +75,14 @@ M, K = 1_000_000, 1_000
 SMALL = (Point(interactions=1 * M, items=10 * K, users=100 * K),
          Point(interactions=5 * M, items=10 * K, users=100 * K),
          Point(interactions=1 * M, items=200 * K, users=100 * K))
+# the full grid's extra points, cheapest first: a run stopped early still has the most axes
 FULL = (*SMALL,
         Point(interactions=1 * M, items=50 * K, users=100 * K),
-        Point(interactions=20 * M, items=10 * K, users=100 * K),
         Point(interactions=5 * M, items=10 * K, users=1000 * K),
         Point(interactions=5 * M, items=50 * K, users=100 * K),
         Point(interactions=5 * M, items=200 * K, users=100 * K),
-        Point(interactions=20 * M, items=200 * K, users=1000 * K))
+        Point(interactions=20 * M, items=200 * K, users=1000 * K),
+        Point(interactions=20 * M, items=10 * K, users=100 * K))
 POINTS = {"small": SMALL, "full": FULL}
 
 
@@ -96,33 +102,33 @@ def run_child(task: dict[str, Any], *, work: Path, max_rss: int, timeout_s: floa
     proc = subprocess.Popen([sys.executable, "-m", "bench.scale", "--child", json.dumps(task),
                              "--child-out", str(out)], stdout=log, stderr=subprocess.STDOUT,
                             cwd=Path(__file__).resolve().parent.parent)
-    started, killed = time.monotonic(), ""
+    started, killed, polled = time.monotonic(), "", 0
     while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
         rss = _rss(proc.pid)
+        polled = max(polled, rss)
         if rss > max_rss:
             killed = f"killed at {rss / MB:.0f} MB RSS (limit {max_rss / MB:.0f} MB)"
         elif time.monotonic() - started > timeout_s:
             killed = f"killed after {timeout_s:.0f} s (time limit)"
         if killed:
             os.kill(proc.pid, signal.SIGKILL)
-            pid, status, usage = os.wait4(proc.pid, 0)
+            pid, status, _ = os.wait4(proc.pid, 0)
             break
         time.sleep(0.1)
     proc.returncode = os.waitstatus_to_exitcode(status)
     log.close()
-    peak = usage.ru_maxrss * 1024  # kilobytes on Linux
     if killed or not out.exists():
         tail = (work / "child.log").read_text()[-600:]
-        return {"error": killed or f"exit {proc.returncode}: {tail}", "peak_rss_mb": peak / MB,
-                "wall_seconds": time.monotonic() - started}
+        return {"error": killed or f"exit {proc.returncode}: {tail}",
+                "polled_peak_rss_mb": polled / MB, "wall_seconds": time.monotonic() - started}
     result: dict[str, Any] = json.loads(out.read_text())
-    result["peak_rss_mb"] = peak / MB
     # the fit's own peak is known only when it raised the high-water mark of the load
-    raised = peak / MB > result["load_peak_mb"] + 1.0
-    result["fit_peak_over_data_mb"] = (peak / MB - result["data_rss_mb"]) if raised else None
+    raised = result["peak_rss_mb"] > result["load_peak_mb"] + 1.0
+    result["fit_peak_over_data_mb"] = (result["peak_rss_mb"] - result["data_rss_mb"]
+                                       if raised else None)
     return result
 
 
@@ -147,7 +153,7 @@ def measure(points: list[Point], names: list[str], *, max_rss: int, fit_budget_s
     result: dict[str, Any] = {
         "points": [], "rss_limit_mb": max_rss / MB, "fit_budget_s": fit_budget_s,
         "timeout_s": timeout_s,
-        "memory": "child RSS high-water mark (os.wait4 ru_maxrss); data_rss_mb: RSS before the fit"}
+        "memory": "child's VmHWM right after the fit; data_rss_mb: its RSS before the fit"}
     tasks = len(points) * (len(names) + int(lake))
     bar = tqdm(total=tasks, desc="bench.scale", unit="fit")
     for point in points:
@@ -188,6 +194,12 @@ def measure(points: list[Point], names: list[str], *, max_rss: int, fit_budget_s
                 _write(result, row, out)
             if lake and LAKE in done:
                 row["fits"][LAKE] = done[LAKE]
+                bar.update()
+            elif lake and LAKE_BYTES_PER_EVENT * point.interactions > max_rss:
+                row["fits"][LAKE] = {"skipped": (
+                    f"needs ~{LAKE_BYTES_PER_EVENT * point.interactions / (1 << 30):.0f} GB "
+                    f"(~1 KB an event, read_events loads the lake; budget "
+                    f"{max_rss / (1 << 30):.0f} GB)")}
                 bar.update()
             elif lake:
                 bar.set_postfix_str(f"{point.key} lake")
@@ -252,12 +264,13 @@ def child(task: dict[str, Any]) -> dict[str, Any]:
         return _lake_child(Path(task["lake"]))
     data = _load_data(Path(task["data"]))
     gc.collect()
-    before = {"data_rss_mb": _rss(os.getpid()) / MB, "load_peak_mb": _maxrss_mb()}
+    before = {"data_rss_mb": _rss(os.getpid()) / MB, "load_peak_mb": _hwm_mb()}
     if task["family"] == RAW_ALS:
         return {**before, **_raw_als(data)}
     from models.catalog import build
 
     model = build(task["family"]).fit(data)
+    before["peak_rss_mb"] = _hwm_mb()
     rng = np.random.default_rng(3)
     users = data.user_ids[rng.integers(0, len(data.user_ids), RECOMMEND_CALLS)].tolist()
     latencies = []
@@ -291,23 +304,24 @@ def _raw_als(data: Any) -> dict[str, Any]:
         t0 = time.perf_counter()
         als.fit(matrix, show_progress=False)
         seconds = time.perf_counter() - t0
+    peak = _hwm_mb()
     rows = np.random.default_rng(3).integers(0, matrix.shape[0], RECOMMEND_CALLS)
     latencies = []
     for row in rows.tolist():
         t0 = time.perf_counter()
         als.recommend(row, matrix[row], N=10)
         latencies.append(time.perf_counter() - t0)
-    return {"fit_seconds": seconds, **_quantiles(latencies),
+    return {"fit_seconds": seconds, "peak_rss_mb": peak, **_quantiles(latencies),
             "model_mb": (als.user_factors.nbytes + als.item_factors.nbytes) / MB}
 
 
 def _lake_child(lake: Path) -> dict[str, Any]:
     from models.training_set import TrainingSetSpec, build_training_set
 
-    before = {"data_rss_mb": _rss(os.getpid()) / MB, "load_peak_mb": _maxrss_mb()}
+    before = {"data_rss_mb": _rss(os.getpid()) / MB, "load_peak_mb": _hwm_mb()}
     t0 = time.perf_counter()
     ts = build_training_set(lake_path=lake, spec=TrainingSetSpec())
-    return {**before, "fit_seconds": time.perf_counter() - t0,
+    return {**before, "fit_seconds": time.perf_counter() - t0, "peak_rss_mb": _hwm_mb(),
             "training_rows": len(ts.events), "nnz": ts.interactions.nnz}
 
 
@@ -328,8 +342,11 @@ def _load_data(path: Path) -> Any:
                         item_texts=titles(item_ids, category))
 
 
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _hwm_mb() -> float:
+    """This process's own RSS high-water mark (VmHWM starts afresh at exec)."""
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 
 def _quantiles(seconds: list[float]) -> dict[str, float]:
