@@ -17,6 +17,8 @@ from typing import Any
 from bench.models import DOCS
 from bench.models import write_section as replace_section
 from bench.report import PLOTS, RESULTS
+from models.catalog import CATALOG, build
+from models.cost import GB, Budget, Size, estimate
 
 HEADING = "## Cost curves"
 LAKE = "lake_training_set"
@@ -142,23 +144,29 @@ def markdown(result: dict[str, Any]) -> str:
     notes: dict[str, int] = {}
     points = result["points"]
     lines = [HEADING, "",
-             "`nice -n 10 python -m bench.scale` (`--points small`, the default, about 20",
-             "minutes; `--points full` adds 20M interactions, 200k items at 5M, 1M users and",
-             "20M x 200k x 1M; `--max-interactions N` drops bigger points). Generated traffic",
-             "(bench/scale_traffic.py): Zipf item popularity (top 1% of items ≈ 40% of events),",
-             "log-normal user activity (capped at 400 sessions), sessions of 1 to 30 events in",
-             "one category. Points are named interactions x items x users. Every model of the",
+             "`nice -n 10 python -m bench.scale` (`--points small`, the default: 1M and 5M",
+             "interactions at 10k items, 1M at 200k items, about 20 minutes; `--points full`",
+             "adds 50k items, 1M users, 5M at 50k and 200k items, 20M at 200k items x 1M users",
+             "and 20M at 10k items; `--max-interactions N` drops bigger points, `--resume` keeps",
+             "what was measured). Generated traffic (bench/scale_traffic.py): Zipf item",
+             "popularity (the top 1% of items draw about 40% of the events), log-normal user",
+             "activity (at most 400 sessions a user), sessions of 1 to 30 events in one",
+             "category; points are named interactions x items x users (interactions are events;",
+             "repeats of a pair sum, so the matrix holds about 75% of them). Every model of the",
              "catalog and raw `implicit` ALS (the `als` preset's parameters, same matrix) is",
-             "fitted in a child process of its own: fit seconds are `train_seconds`, memory is",
-             "the child's RSS high-water mark (`os.wait4` ru_maxrss: BLAS, implicit and scipy",
-             "allocations included, which tracemalloc misses), the loaded matrix included;",
-             "`recommend` p50/p99 are 300 calls for known users in process; model MB is the",
-             "model's own arrays (without the training matrix). A model whose cost",
-             "(models/cost.py, the same estimate the trainer's guard uses) is over the",
+             "fitted in a child process of its own: fit seconds are `train_seconds`; memory is",
+             "the child's RSS high-water mark (VmHWM, read right after the fit: BLAS, implicit",
+             "and scipy allocations included, which tracemalloc misses; not ru_maxrss, which a",
+             "child inherits from its parent at fork), the loaded matrix included; `recommend`",
+             "p50/p99 are 300 calls for known users in process; model MB is the model's own",
+             "arrays (without the training matrix). A model whose cost (models/cost.py, the",
+             "estimate the trainer's guard uses) is over the "
              f"{result['rss_limit_mb'] / 1024:.0f} GB memory budget or the "
-             f"{result['fit_budget_s']:.0f} s fit budget is skipped, never started. The machine",
-             "is shared (2 cores, load 3 to 6 from other engineers' runs while measured), so",
-             "absolute seconds are pessimistic; the exponents are what to read.", "",
+             f"{result['fit_budget_s']:.0f} s",
+             "fit budget is skipped, never started. The machine is shared (2 cores, load 3 to 6",
+             "from other engineers' runs while measured): absolute seconds are pessimistic and",
+             "noisy (raw implicit ALS against ours shows it: the same fit, seconds apart); the",
+             "exponents of the fits above a few seconds are what to read.", "",
              "Fit seconds:", ""]
     lines += _table(result, lambda f: f"{f['fit_seconds']:.1f}", names, notes)
     lines += ["", "Peak RSS of the fit's process, GB (the data is about "
@@ -180,7 +188,7 @@ def markdown(result: dict[str, Any]) -> str:
               "| model | time vs interactions | time vs items | time vs users | "
               "memory vs interactions | memory vs items |",
               "| --- | --- | --- | --- | --- | --- |"]
-    for family in [*names, LAKE]:
+    for family in [f for f in [*names, LAKE] if f in g]:
         e = g[family]
         items_time = e["time vs items"] if e["time vs items"] is not None else e[
             "time vs items at 5M"]
@@ -188,11 +196,36 @@ def markdown(result: dict[str, Any]) -> str:
                      f"{_exp(e['time vs users'])} | {_exp(e['memory vs interactions'])} | "
                      f"{_exp(e['memory vs items'])} |")
     worse = [f for f in names if (g[f]["time vs interactions"] or 0) > SUPERLINEAR]
+    machine = Budget.of_machine()
+    marked = [f for f in names if f in CATALOG.presets
+              and estimate(build(f), Size(users=1, items=1, interactions=1, pairs=1)).superlinear]
     lines += ["", f"Worse than linear in interactions (time exponent above {SUPERLINEAR}): "
-              + (", ".join(worse) or "none") + ". ",
+              + (", ".join(worse) or "none") + ".",
+              "", "The trainer's guard (models/cost.py, called by models/trainer.py before it",
+              "scores the families) leaves out a family whose estimated fit memory or seconds",
+              "at the lake's size is over its budget (by default half this machine's memory,",
+              f"{machine.memory_bytes / GB:.0f} GB, and {machine.fit_seconds:.0f} s): EASE, and",
+              "the hybrid over it, from about "
+              f"{_ease_limit(machine) // 1000}k items on. Past {machine.linear_above:,}",
+              "interactions it also leaves out the families models/cost.py marks as growing",
+              "faster than linear in interactions: " + (", ".join(marked) or "none") + ". The",
+              "log says which and why (`<family> not considered: ...`), the cycle's result",
+              "lists them under `refused`, and the best of the rest is trained.",
               "", "![cost vs interactions](img/bench-scale-interactions.png)",
               "![cost vs items](img/bench-scale-items.png)", ""]
     return "\n".join(lines)
+
+
+def _ease_limit(budget: Budget) -> int:
+    """The fewest items at which EASE is refused under `budget`."""
+    low, high = 1, 10_000_000
+    while low < high:
+        mid = (low + high) // 2
+        if budget.refusal("ease", Size(users=1, items=mid, interactions=1, pairs=1)):
+            high = mid
+        else:
+            low = mid + 1
+    return low
 
 
 def _data_gb(p: dict[str, Any]) -> str:

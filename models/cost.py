@@ -5,8 +5,8 @@
 `estimate` gives a model's peak fit memory and seconds on this machine from the growth
 measured by `python -m bench.scale` (docs/benchmarks.md, "Cost curves"): EASE is dense in the
 items (its float64 Gram matrix and inverse, O(items^2) memory, O(items^3) time), item-kNN
-and EASE's Gram grow with the pairs (faster than linear in interactions once users are
-heavier), the factor models and popularity linearly in interactions.
+grows with the pairs (faster than linear in interactions once users are heavier: measured
+exponents 1.9 and 1.4), the factor models and popularity at most linearly in interactions.
 
 `Budget.refusal` says why a family must not be picked by default at a size: its estimated
 memory or seconds above the budget, or its time growing faster than linear in interactions
@@ -67,9 +67,11 @@ def estimate(model: Recommender, size: Size) -> Cost:
     if name == "ease":
         # float64 Gram + its inverse in place + B in float64 and its float32 copy, plus the
         # allocator's slack: 2.4 GB measured at 10k items
+        # its Gram costs the pairs too, but next to the inverse that is noise: 31.5 s at 1M
+        # and 31.9 s at 5M interactions (10k items); it explodes in items, not interactions
         return Cost(memory_bytes=26.0 * n * n + 24.0 * nnz,
-                    seconds=n ** 3 / _EASE_FLOPS + pairs / _PAIRS_PER_S, superlinear=True)
-    if name == "item_knn":
+                    seconds=n ** 3 / _EASE_FLOPS + pairs / _PAIRS_PER_S, superlinear=False)
+    if name == "item_knn":  # measured: time ~ interactions^1.9 (cosine), ^1.4 (BM25)
         return Cost(memory_bytes=_KNN_BYTES_PER_PAIR * min(pairs, n * n) + 40.0 * nnz,
                     seconds=pairs / _KNN_PAIRS_PER_S + n * _KNN_S_PER_ITEM, superlinear=True)
     if name in ("als", "bpr"):
@@ -88,7 +90,7 @@ _EASE_FLOPS = 2.5e10  # items^3 per second: the inverse on one BLAS thread (31 s
 _PAIRS_PER_S = 2.0e8
 _KNN_PAIRS_PER_S = 1.0e7
 _KNN_S_PER_ITEM = 2e-5
-_KNN_BYTES_PER_PAIR = 12.0
+_KNN_BYTES_PER_PAIR = 16.0
 _ALS_S_PER_NNZ_FACTOR = 1e-8  # per stored interaction, factor and iteration
 _BPR_S_PER_NNZ_FACTOR = 4e-9
 

@@ -160,14 +160,14 @@ def test_a_family_past_the_budget_is_never_fitted_and_the_best_that_fits_is_chos
     now = T0 + timedelta(days=DAYS)
     # every family fits this lake's memory and time; only linear ones are allowed past 0
     linear_only = Budget(memory_bytes=1 << 30, linear_above=0)
-    config = TrainerConfig(lake_path=lake, families=("ease", "item_knn", "hybrid", "popularity"),
+    config = TrainerConfig(lake_path=lake, families=("item_knn", "item_knn_bm25", "popularity"),
                            holdout_share=0.25, budget=linear_only)
     with caplog.at_level(logging.INFO, logger="models.trainer"):
         result = Trainer(config=config, settings=registry, clock=lambda: now).cycle("test")
-    assert set(result["refused"]) == {"ease", "item_knn", "hybrid"}
+    assert set(result["refused"]) == {"item_knn", "item_knn_bm25"}
     assert all("faster than linear" in why for why in result["refused"].values())
     assert set(result["scores"]) == {"popularity"} and result["model"] == "popularity"
-    assert "ease not considered: its fit grows faster than linear" in caplog.text
+    assert "item_knn not considered: its fit grows faster than linear" in caplog.text
 
     # a memory budget EASE's items x items matrices do not fit: the rest are still scored
     tight = Budget(memory_bytes=26 * (CLUSTERS * ITEMS_PER_CLUSTER) ** 2)
