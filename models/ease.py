@@ -6,6 +6,7 @@ Dense in the number of items, so it refuses catalogs above `max_items`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from scipy import linalg
 
 from models.base import Recommender
 from models.errors import ModelFitError
+from models.explanations import contributions
 from models.interactions import Interactions
 
 
@@ -59,3 +61,10 @@ class EASERecommender(Recommender):
 
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
         self._b = np.ascontiguousarray(arrays["b"])  # saves before the fix hold column-major
+
+    def explain(self, user_history: Sequence[str], item_ids: Sequence[str], n: int = 3
+                ) -> dict[str, list[str]]:
+        """Per item, the history items that added most to its score: with binary input,
+        B[j, i] is exactly history item j's share of score(u, i)."""
+        return contributions(self._item_index, user_history, item_ids, n,
+                             lambda rows, cols: self._b[np.ix_(rows, cols)])

@@ -7,6 +7,7 @@ implicit runs its own threads and OpenBLAS threading only slows it down.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from implicit.cpu.bpr import BayesianPersonalizedRanking
 from threadpoolctl import threadpool_limits
 
 from models.base import Recommender
+from models.explanations import contributions
 from models.interactions import Interactions
 
 
@@ -68,6 +70,17 @@ class _FactorModel(Recommender):
 
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
         self.user_factors, self.item_factors = arrays["user_factors"], arrays["item_factors"]
+
+    def explain(self, user_history: Sequence[str], item_ids: Sequence[str], n: int = 3
+                ) -> dict[str, list[str]]:
+        """Per item, the history items nearest it by item vectors (cosine): a dot product
+        does not split into per-item shares, so the nearest items stand in for them."""
+        return contributions(self._item_index, user_history, item_ids, n, self._cosines)
+
+    def _cosines(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        a, b = self.item_factors[rows], self.item_factors[cols]
+        norms = np.outer(np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)) + 1e-9
+        return np.asarray(a @ b.T) / norms
 
 
 class ALSRecommender(_FactorModel):

@@ -8,6 +8,7 @@ history get the popular items; serving puts trending ones first (its cold start)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -87,6 +88,13 @@ class HybridRecommender(Recommender):
     def _load_extra(self, folder: Path) -> None:
         parts = folder / "components"
         self.components = {p.name: COMPONENTS.load(p) for p in sorted(parts.iterdir())}
+
+    def explain(self, user_history: Sequence[str], item_ids: Sequence[str], n: int = 3
+                ) -> dict[str, list[str]]:
+        """From the collaborative part (the blend's other parts are not about the history)."""
+        cf = self.components.get("cf")
+        explain = getattr(cf, "explain", None)
+        return explain(user_history, item_ids, n) if explain is not None else {}
 
 
 def _scaled(scores: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from sklearn.preprocessing import normalize
 from models import persistence
 from models.base import Recommender
 from models.errors import ModelFitError
+from models.explanations import contributions
 from models.interactions import Interactions
 
 Weighting = Literal["cosine", "bm25"]
@@ -84,6 +86,13 @@ class ItemKNNRecommender(Recommender):
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
         self._sim = persistence.sparse_from("sim", arrays)
         self._neighbours = _Padded.of(self._sim)
+
+    def explain(self, user_history: Sequence[str], item_ids: Sequence[str], n: int = 3
+                ) -> dict[str, list[str]]:
+        """Per item, the history items that added most to its score: sim(j, i) is exactly
+        history item j's share of score(u, i)."""
+        return contributions(self._item_index, user_history, item_ids, n,
+                             lambda rows, cols: self._sim[rows][:, cols].toarray())
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ class RecommenderContract:
 
     personalised = True
     reads_text = False  # embeds the text of an item it never saw (content models)
+    explains = False  # says which history items made an item's score (`explain`)
 
     def make(self) -> Recommender:
         raise NotImplementedError
@@ -120,3 +121,22 @@ class RecommenderContract:
             recs = fitted.recommend(f"u{u}", k=5)
             hits += sum(int(r.item_id.removeprefix("product:p")) % 4 == u % 4 for r in recs)
         assert hits / 100 > 0.5  # chance is 0.25
+
+    def test_explain_names_history_items_of_the_same_cluster(self, fitted: Recommender) -> None:
+        explain = getattr(fitted, "explain", None)
+        if not self.explains:
+            assert explain is None
+            return
+        assert explain is not None
+        history = ["product:p0", "product:p4", "product:p1"]  # clusters 0, 0 and 1
+        recs = [r.item_id for r in fitted.recommend("nobody", k=6, history=history)]
+        because = explain(history, [*recs, "product:missing"], 2)
+        assert set(because) == set(recs)  # an item the model does not know gets no entry
+        assert all(len(b) <= 2 and set(b) <= set(history) for b in because.values())
+        cluster = {h: int(h.removeprefix("product:p")) % 4 for h in history}
+        explained = [(i, b[0]) for i, b in because.items() if b]
+        assert len(explained) >= 4
+        agree = sum(int(i.removeprefix("product:p")) % 4 == cluster[first]
+                    for i, first in explained)
+        assert agree / len(explained) > 0.5
+        assert explain([], recs, 2) == {i: [] for i in recs}

@@ -25,26 +25,31 @@ class TestPopularityPerCategory(RecommenderContract):
 
 
 class TestItemKNNCosine(RecommenderContract):
+    explains = True
     def make(self) -> Recommender:
         return ItemKNNRecommender(similarity="cosine", neighbours=10)
 
 
 class TestItemKNNBM25(RecommenderContract):
+    explains = True
     def make(self) -> Recommender:
         return ItemKNNRecommender(similarity="bm25", neighbours=10)
 
 
 class TestEASE(RecommenderContract):
+    explains = True
     def make(self) -> Recommender:
         return EASERecommender(l2=10.0)
 
 
 class TestALS(RecommenderContract):
+    explains = True
     def make(self) -> Recommender:
         return ALSRecommender(factors=8, regularization=0.1, iterations=10, threads=1)
 
 
 class TestBPR(RecommenderContract):
+    explains = True
     def make(self) -> Recommender:
         return BPRRecommender(factors=8, learning_rate=0.05, iterations=200, threads=1)
 
@@ -57,6 +62,7 @@ class TestContent(RecommenderContract):
 
 
 class TestHybrid(RecommenderContract):
+    explains = True
     reads_text = True
 
     def make(self) -> Recommender:
