@@ -20,6 +20,7 @@ from core.service_layer.handlers import (
     identity,
     orders,
     podcasts,
+    rules,
     sweeping,
 )
 from core.service_layer.messagebus import AsyncHandler, Handler, MessageBus
@@ -51,6 +52,9 @@ HANDLERS: Mapping[type[c.Command], Callable[..., Any]] = {
     c.Moderate: communities.moderate,
     c.CreateShow: podcasts.create_show,
     c.PublishEpisode: podcasts.publish_episode,
+    c.CreateRule: rules.create_rule,
+    c.SetRuleActive: rules.set_rule_active,
+    c.DeleteRule: rules.delete_rule,
 }
 
 

@@ -15,6 +15,7 @@ from core.domain.inventory import Stock
 from core.domain.money import Money
 from core.domain.orders import Order, OrderLine
 from core.domain.podcasts import Episode, Show
+from core.domain.rules import Rule, RuleSet
 from core.service_layer.unit_of_work import IdempotencyRecord
 
 mapper_registry = registry(metadata=t.metadata)
@@ -26,7 +27,7 @@ TABLES: dict[type[Any], t.Table] = {
     Order: t.orders, User: t.users, ApiKey: t.api_keys, Membership: t.memberships,
     Community: t.communities, Post: t.posts, Comment: t.comments, Vote: t.votes,
     ModerationAction: t.moderation_actions, Episode: t.episodes, Show: t.shows,
-    IdempotencyRecord: t.idempotency_keys,
+    IdempotencyRecord: t.idempotency_keys, RuleSet: t.rule_sets, Rule: t.merchandising_rules,
 }
 
 
@@ -50,6 +51,9 @@ def _properties() -> dict[type[Any], dict[str, Any]]:
                                                 order_by=t.memberships.c.user_id)},
         Show: {"episodes": relationship(Episode, cascade="all, delete-orphan", lazy="selectin",
                                         order_by=t.episodes.c.episode_id)},
+        # loaded when read, not with the row: a replica's poll reads the revision alone
+        RuleSet: {"rules": relationship(Rule, cascade="all, delete-orphan", lazy="select",
+                                        order_by=t.merchandising_rules.c.created_seq)},
     }
 
 

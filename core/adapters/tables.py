@@ -79,7 +79,8 @@ listings = Table(
     "listings", metadata,
     _id("listing_id", primary_key=True),
     _id("seller_id", nullable=False, index=True),
-    _id("product_sku", ForeignKey("products.sku"), nullable=False),
+    # indexed (0004): the sellers of a product, which merchandising rules match
+    _id("product_sku", ForeignKey("products.sku"), nullable=False, index=True),
     Column("price_amount", Cents, nullable=False),
     Column("price_currency", String(3), nullable=False),
     _version(),
@@ -265,4 +266,29 @@ sandbox_payments = Table(
     Column("reference", String(128), nullable=False),
     Column("reason", String(200)),
     _created(),
+)
+
+# Merchandising rules (migration 0004): one row per rule set with the revision every change
+# raises (what each API replica polls), and its rules.
+rule_sets = Table(
+    "rule_sets", metadata,
+    _id("rule_set_id", primary_key=True),
+    Column("revision", Integer, nullable=False),
+    _version(),
+)
+
+merchandising_rules = Table(
+    "merchandising_rules", metadata,
+    _id("rule_id", primary_key=True),
+    _id("rule_set_id", ForeignKey("rule_sets.rule_set_id"), nullable=False, index=True),
+    Column("action", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("match", JSON, nullable=False),
+    Column("weight", Float),
+    Column("mode", String(20)),
+    _id("item_id"),
+    Column("position", Integer),
+    Column("share", Float),
+    Column("active", Boolean, nullable=False),
+    Column("created_seq", Integer, nullable=False),
 )

@@ -9,6 +9,7 @@ from core.domain.communities import MemberRole, ModerationKind
 from core.domain.identity import Role
 from core.domain.money import Money
 from core.domain.payments import PaymentMethod
+from core.domain.rules import FilterMode, RuleAction
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -223,3 +224,33 @@ class PublishEpisode(Command):
     duration_s: float
     description: str = ""
     tags: tuple[str, ...] = ()
+
+
+# --- merchandising rules ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateRule(Command):
+    """A rule of `action` (boost, bury, filter, pin, promote); the core gives it its id.
+    `match` maps attribute names (core.domain.rules.MATCH_FIELDS) to what they select."""
+
+    action: RuleAction
+    name: str = ""
+    match: tuple[tuple[str, object], ...] = ()
+    weight: float | None = None
+    mode: FilterMode | None = None
+    item_id: str | None = None
+    position: int | None = None
+    share: float | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetRuleActive(Command):
+    rule_id: str
+    active: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteRule(Command):
+    rule_id: str

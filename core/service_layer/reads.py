@@ -7,6 +7,7 @@ rolls back: no command, no handler table, no commit, no idempotency record.
 from __future__ import annotations
 
 from core.domain.errors import NotFound
+from core.domain.rules import DEFAULT_RULE_SET
 from core.service_layer import views
 from core.service_layer.handlers.lookups import require
 from core.service_layer.unit_of_work import UnitOfWork
@@ -51,3 +52,31 @@ def get_post(uow: UnitOfWork, *, post_id: str) -> views.View:
 
 def get_show(uow: UnitOfWork, *, show_id: str) -> views.View:
     return views.show(require(uow.shows, show_id, what="show", field="show_id"))
+
+
+def get_rule_set(uow: UnitOfWork) -> views.View:
+    """Every merchandising rule (active or not) and the rule set's revision."""
+    return views.rule_set(uow.rule_sets.get(DEFAULT_RULE_SET))
+
+
+def rule_set_revision(uow: UnitOfWork) -> int:
+    """The rule set's revision alone (0 before the first rule): what replicas poll."""
+    found = uow.rule_sets.get(DEFAULT_RULE_SET)
+    return 0 if found is None else found.revision
+
+
+def item_attributes(uow: UnitOfWork, *, item_ids: list[str]) -> dict[str, views.View]:
+    """What merchandising rules may match beyond an item's kind, for the items the core
+    holds: a product's category, price and sellers (its listings), a post's community as its
+    category. Items the core does not hold are left out."""
+    out: dict[str, views.View] = {}
+    for item_id in item_ids:
+        kind, _, key = item_id.partition(":")
+        if kind == "product" and (p := uow.products.get(key)) is not None:
+            sellers = sorted({ln.seller_id for ln in uow.listings.list(product_sku=key,
+                                                                        limit=100)})
+            out[item_id] = {"category": p.category, "price": float(p.price.amount),
+                            "sellers": sellers}
+        elif kind == "post" and (post := uow.posts.get(key)) is not None:
+            out[item_id] = {"category": post.community_id, "price": None, "sellers": []}
+    return out

@@ -17,6 +17,7 @@ from core.domain.identity import ApiKey, User
 from core.domain.inventory import Stock
 from core.domain.orders import Order, OrderStatus
 from core.domain.podcasts import Show
+from core.domain.rules import RuleSet
 
 T = TypeVar("T")
 
@@ -61,6 +62,7 @@ class UnitOfWork(abc.ABC):
     votes: Repository[Vote]
     moderation: Repository[ModerationAction]
     shows: Repository[Show]
+    rule_sets: Repository[RuleSet]
     idempotency: Repository[IdempotencyRecord]
 
     def __enter__(self) -> UnitOfWork:

@@ -10,6 +10,7 @@ from core.domain.inventory import Stock
 from core.domain.money import Money
 from core.domain.orders import Order
 from core.domain.podcasts import Episode, Show
+from core.domain.rules import Rule, RuleSet
 
 View = dict[str, Any]
 
@@ -69,3 +70,15 @@ def show(s: Show) -> View:
     return {"show_id": s.show_id, "title": s.title, "owner_id": s.owner_id,
             "description": s.description, "tags": list(s.tags),
             "episodes": [episode(e) for e in s.episodes]}
+
+
+def rule(r: Rule, *, revision: int) -> View:
+    return {"rule_id": r.rule_id, "action": r.action, "name": r.name, "match": dict(r.match),
+            "weight": r.weight, "mode": r.mode, "item_id": r.item_id, "position": r.position,
+            "share": r.share, "active": r.active, "revision": revision}
+
+
+def rule_set(s: RuleSet | None) -> View:
+    if s is None:
+        return {"revision": 0, "rules": []}
+    return {"revision": s.revision, "rules": [rule(r, revision=s.revision) for r in s.rules]}
