@@ -1,0 +1,120 @@
+"""The merchandising rules a replica serves with: held in memory, refreshed when the core's
+rule-set revision changes, and the item attributes they match, cached.
+
+Why polling the revision (every `poll_s`, 1 s): the rules live in the core's database, which
+every replica already reads; one primary-key read per second per replica costs nothing
+measurable, needs no broker or Redis channel to be up (a missed pub/sub message would leave a
+replica on stale rules until restart), and a replica that was down catches up on its first
+poll. A rule created through any replica is served by all within `poll_s` plus one read.
+The rules are read once per change and swapped in one assignment: a request sees one set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from models.filters import Scored
+from serving.recommend.rules import (
+    EMPTY,
+    NO_ATTRIBUTES,
+    ItemAttributes,
+    RuleSet,
+    apply_rules,
+    kind_of,
+)
+
+log = logging.getLogger(__name__)
+
+POLL_S = 1.0
+ATTRIBUTE_TTL_S = 60.0  # a product's price or category changes rarely; a minute is fresh
+ATTRIBUTE_TIMEOUT_S = 0.25
+MAX_CACHED = 100_000
+# kinds the core's catalogue describes (reads.item_attributes); others have their kind only
+DESCRIBED_KINDS = frozenset({"product", "post"})
+
+
+class LiveRules:
+    def __init__(self, *, revision: Callable[[], Awaitable[int]],
+                 load: Callable[[], Awaitable[Mapping[str, Any]]],
+                 describe: Callable[[list[str]], Awaitable[Mapping[str, Mapping[str, Any]]]],
+                 poll_s: float = POLL_S, clock: Callable[[], float] = time.time) -> None:
+        self._revision = revision
+        self._load = load
+        self._describe = describe
+        self._poll_s = poll_s
+        self._clock = clock
+        self.current: RuleSet = EMPTY
+        self._cache: dict[str, tuple[float, ItemAttributes]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.refresh()
+        self._task = asyncio.create_task(self._poll(), name="merchandising-rules")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def refresh(self) -> None:
+        """Read the revision; on a change, the rules (the current set serves on a failure)."""
+        try:
+            if await self._revision() != self.current.revision:
+                self.current = RuleSet.from_view(await self._load())
+                log.info("merchandising rules at revision %d: %d active",
+                         self.current.revision, len(self.current.rules))
+        except Exception as exc:  # the database down: keep serving the rules held
+            log.warning("merchandising rules not refreshed: %s", type(exc).__name__)
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll_s)
+            await self.refresh()
+
+    async def apply(self, candidates: Sequence[Scored], k: int, *,
+                    admit: Callable[[str], bool] | None = None
+                    ) -> tuple[list[Scored], list[str]]:
+        """`apply_rules` with the rules in service and the attributes they need."""
+        rule_set = self.current
+        if not rule_set.rules:
+            return list(candidates[:k]), []
+        attributes: Mapping[str, ItemAttributes] = {}
+        if rule_set.needs_attributes:
+            attributes = await self.attributes([c.item_id for c in candidates])
+        if admit is None:
+            return apply_rules(candidates, rule_set, attributes, k, now=self._clock())
+        return apply_rules(candidates, rule_set, attributes, k, admit=admit, now=self._clock())
+
+    async def attributes(self, item_ids: list[str]) -> dict[str, ItemAttributes]:
+        """The attributes of the items the catalogue describes, cached `ATTRIBUTE_TTL_S`; an
+        item it cannot describe now (timeout, outage) is matched by its kind alone."""
+        now = self._clock()
+        out: dict[str, ItemAttributes] = {}
+        missing: list[str] = []
+        for item_id in item_ids:
+            cached = self._cache.get(item_id)
+            if cached is not None and cached[0] > now:
+                out[item_id] = cached[1]
+            elif kind_of(item_id) in DESCRIBED_KINDS:
+                missing.append(item_id)
+        if not missing:
+            return out
+        try:
+            found = await asyncio.wait_for(self._describe(missing), ATTRIBUTE_TIMEOUT_S)
+        except Exception as exc:
+            log.warning("item attributes unavailable: %s", type(exc).__name__)
+            return out
+        if len(self._cache) > MAX_CACHED:
+            self._cache.clear()
+        for item_id in missing:
+            view = found.get(item_id)
+            attrs = NO_ATTRIBUTES if view is None else ItemAttributes.from_view(view)
+            self._cache[item_id] = (now + ATTRIBUTE_TTL_S, attrs)
+            out[item_id] = attrs
+        return out
