@@ -117,8 +117,12 @@ def test_ctr_fields_only_for_bounded_models_and_variants() -> None:
                   + [(f"flood-{n}", "champion") for n in range(100)])]
     batch = WriteBatch()
     recommendation_writes(served, served={}, batch=batch, labels=ModelLabels())
-    fields = {f for w in batch.writes if isinstance(w, IncrFields) for f in w.deltas}
+    fields = {f for w in batch.writes if isinstance(w, IncrFields) for f in w.deltas
+              if f.startswith(k.REC_PREFIX)}
     pairs = {tuple(f.split("|")[2:4]) for f in fields}
+    arms = {f for w in batch.writes if isinstance(w, IncrFields) for f in w.deltas
+            if not f.startswith(k.REC_PREFIX)}
+    assert len({f.split("|")[1] for f in arms}) == MODELS_PER_MINUTE + 1  # the hours' bound
     models = {m for m, _ in pairs}
     assert models >= {"agora-recommender@3", "ease@1", "fallback", "ok", OTHER}
     assert "bad|name" not in models and len(models) == MODELS_PER_MINUTE + 1
