@@ -177,15 +177,15 @@ class Trainer:
         return done
 
     def run(self, stop: threading.Event, *, lake_events: Callable[[], int] | None = None) -> None:
-        """Until `stop`: health models first, then cycles whenever one is due."""
+        """Until `stop`: cycles whenever one is due; the health models beside them, once."""
         count = lake_events or (lambda: count_lake_events(self.config.lake_path))
         log.info("trainer started: families %s, every %.0fs or %d new events, holdout %.0f%%",
                  list(self.config.families), self.config.interval_s,
                  self.config.min_new_events, 100 * self.config.holdout_share)
-        try:
-            self.train_health_models()
-        except Exception:  # the recommenders must still train
-            log.exception("health models failed")
+        # On its own thread: a minute of health training must not delay the first recommender.
+        health = threading.Thread(target=self._train_health_models_logged, name="health",
+                                  daemon=True)
+        health.start()
         while not stop.is_set():
             events = count()
             reason = self.due(events)
@@ -201,7 +201,14 @@ class Trainer:
                     self._last_cycle = time.monotonic()
                 self._events_at_last_cycle = events
             stop.wait(self.config.poll_s)
+        health.join(timeout=60)
         log.info("trainer stopped after %d cycles", self.cycles)
+
+    def _train_health_models_logged(self) -> None:
+        try:
+            self.train_health_models()
+        except Exception:  # the recommenders still train
+            log.exception("health models failed")
 
 
 def count_lake_events(lake: Path) -> int:

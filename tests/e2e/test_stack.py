@@ -131,7 +131,7 @@ def test_the_trainer_promotes_and_every_replica_serves_it(stack: dict[str, str])
                           params={"name": "agora-recommender", "alias": "champion"}, timeout=5)
         return found.json()["model_version"]["version"] if found.status_code == 200 else None
 
-    version = wait(champion, 150, "the trainer promoted a first model")
+    version = wait(champion, 240, "the trainer promoted a first model")
     for name in ("api-1", "api-2"):
         def serves(base: str = stack[name]) -> bool:
             models = httpx.get(f"{base}/v1/models", headers=key, timeout=5).json()["models"]
