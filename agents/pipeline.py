@@ -53,7 +53,8 @@ from agents.lake.spool import LakeSpool
 from agents.metrics import WorkerMetrics, field_label
 from agents.outbox import read_pending
 from agents.trending.logic import interactions, trending_writes
-from contracts import EventError, parse_event
+from contracts import EventError
+from contracts.structs import DECODER
 from features import kpis as k
 from features.buckets import minute_of
 from features.online import OnlineStore, Take, WriteBatch
@@ -246,7 +247,7 @@ class Settlement:
         msgs, events = self.msgs, self.events
         for msg in self.records:
             try:
-                events.append(parse_event(msg.value))
+                events.append(DECODER.parse(msg.value))  # msgspec, else pydantic
                 msgs.append(msg)
             except EventError as exc:
                 self._letter(msg, str(exc), exc.field, "parse")
