@@ -36,6 +36,13 @@ def profile_key(user_id: str) -> str:
     return "user:" + tag(user_id)
 
 
+def encode_recent(*, item_id: str, event_type: str, ts: float, weight: float) -> str:
+    """A live-history entry as stored (the worker encodes its entries without building a
+    `RecentInteraction` each: one object fewer per event)."""
+    return orjson.dumps({"item_id": item_id, "event_type": event_type, "ts": ts,
+                         "weight": weight}).decode()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecentInteraction:
     item_id: str
@@ -44,7 +51,8 @@ class RecentInteraction:
     weight: float
 
     def encode(self) -> str:
-        return orjson.dumps(self.as_dict()).decode()
+        return encode_recent(item_id=self.item_id, event_type=self.event_type, ts=self.ts,
+                             weight=self.weight)
 
     def as_dict(self) -> dict[str, str | float]:
         # Spelled out: dataclasses.asdict deep-copies and costs 5% of the worker's time.

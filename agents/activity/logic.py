@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from contracts.registry import EVENTS, Registry
@@ -17,7 +18,7 @@ from features.users import (
     RECENT_MAX,
     RECENT_TTL_S,
     SESSION_IDLE_S,
-    RecentInteraction,
+    encode_recent,
     recent_key,
     session_key,
 )
@@ -37,7 +38,9 @@ def activity_writes(events: Sequence[Any], *, domain: str, batch: WriteBatch,
     funnel: dict[tuple[str, int], set[str]] = defaultdict(set)
     sessions: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     session_meta: dict[str, tuple[float, str, float]] = {}  # user -> last_at, session, first
-    recent: dict[tuple[Any, str], list[RecentInteraction]] = defaultdict(list)
+    # (ts, item, event type, weight) per entry: a tuple, not a RecentInteraction, since the
+    # entries only live until they are encoded below (one object fewer per event).
+    recent: dict[tuple[Any, str], list[tuple[float, str, str, float]]] = defaultdict(list)
     for ev in events:
         ts = ev.occurred_at.timestamp()
         minute = minute_of(ts)
@@ -61,8 +64,7 @@ def activity_writes(events: Sequence[Any], *, domain: str, batch: WriteBatch,
         session_meta[user] = (last, sid, min(first, ts))
         if (touches := touch.get(event_type)) is not None:
             for item, item_dom, weight in touches(ev):
-                recent[(item_dom, user)].append(RecentInteraction(
-                    item_id=item, event_type=event_type, ts=ts, weight=weight))
+                recent[(item_dom, user)].append((ts, item, event_type, weight))
     field = k.events_field(domain)
     for minute, n in per_minute.items():
         batch.add(IncrFields(key=k.stats_key(minute), deltas={field: n}, ttl_s=k.STATS_TTL_S))
@@ -84,9 +86,14 @@ def activity_writes(events: Sequence[Any], *, domain: str, batch: WriteBatch,
                             ttl_s=SESSION_IDLE_S))
         batch.add(IncrFields(key=key, deltas=dict(counts), ttl_s=SESSION_IDLE_S))
     for (dom, user), items in recent.items():
-        items.sort(key=lambda it: it.ts)
-        batch.add(PushRecent(key=recent_key(str(dom), user), values=[i.encode() for i in items],
+        items.sort(key=_ts)
+        batch.add(PushRecent(key=recent_key(str(dom), user),
+                             values=[encode_recent(item_id=i, event_type=t, ts=ts, weight=w)
+                                     for ts, i, t, w in items],
                              max_len=RECENT_MAX, ttl_s=RECENT_TTL_S))
+
+
+_ts = itemgetter(0)
 
 
 def counter_writes(counts: dict[int, dict[str, float]], batch: WriteBatch) -> None:
