@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from models.filters import Filters, Scored
 from serving.recommend.served import ServableModel
@@ -92,8 +93,69 @@ def intra_list_diversity(similarity: np.ndarray, positions: Sequence[int]) -> fl
 
 
 def model_similarity(model: ServableModel, items: Sequence[str]) -> np.ndarray:
-    """The items' similarity under the model in service: its `similar_items` restricted to
-    the items, symmetrised and scaled to a largest value of 1; by category without one."""
+    """The items' similarity under the model in service, symmetrised, negatives dropped and
+    scaled to a largest value of 1; by category where the model has none among them.
+
+    Read straight from what the model holds where it is known (item factors, item-kNN's
+    neighbour matrix, EASE's weights, TF-IDF vectors, a hybrid's components as it weights
+    them: one slice of the candidates, well under a millisecond), else through the model's
+    `similar_items` restricted to the candidates (one call per candidate)."""
+    n = len(items)
+    sim = _held_similarity(model, items)
+    if sim is None:
+        sim = _asked_similarity(model, items)
+    sim = _normalised(sim)
+    if n and float(sim.max()) > 0:
+        return sim
+    data = getattr(model, "data", None)
+    return category_similarity(items, getattr(data, "item_categories", {}) or {})
+
+
+def _normalised(sim: np.ndarray) -> np.ndarray:
+    sim = np.nan_to_num((np.asarray(sim, dtype=np.float64) + np.asarray(sim).T) / 2)
+    np.fill_diagonal(sim, 0.0)
+    np.clip(sim, 0.0, None, out=sim)  # unlike is not a reason to pick an item
+    top = float(sim.max()) if sim.size else 0.0
+    return sim / top if top > 0 else sim
+
+
+def _held_similarity(model: object, items: Sequence[str]) -> np.ndarray | None:
+    index = getattr(model, "_item_index", None)
+    if not isinstance(index, dict) or any(i not in index for i in items):
+        return None
+    cols = np.asarray([index[i] for i in items], dtype=np.int64)
+    return _slice(model, cols)
+
+
+def _slice(model: object, cols: np.ndarray) -> np.ndarray | None:
+    components = getattr(model, "components", None)
+    if isinstance(components, dict) and components:  # the hybrid: its parts, as it weights
+        weights = getattr(model, "weights", {}) or {}
+        total = np.zeros((len(cols), len(cols)))
+        for key, part in components.items():
+            if (sub := _slice(part, cols)) is None:
+                return None
+            total += float(weights.get(key, 1.0)) * _normalised(sub)
+        return total
+    factors = getattr(model, "item_factors", None)
+    if isinstance(factors, np.ndarray) and factors.ndim == 2 and len(factors):
+        v = factors[cols].astype(np.float64)
+        v /= np.linalg.norm(v, axis=1, keepdims=True) + 1e-9
+        return np.asarray(v @ v.T)
+    for name in ("_sim", "_b", "_vectors"):  # item-kNN, EASE, content
+        held = getattr(model, name, None)
+        if held is None or not getattr(held, "shape", (0,))[0]:
+            continue
+        if name == "_vectors":
+            rows = held[cols]
+            out = rows @ rows.T
+        else:
+            out = held[cols][:, cols]
+        return np.asarray(out.toarray() if sp.issparse(out) else out, dtype=np.float64)
+    return None
+
+
+def _asked_similarity(model: ServableModel, items: Sequence[str]) -> np.ndarray:
     n = len(items)
     index = {item: i for i, item in enumerate(items)}
     sim = np.zeros((n, n))
@@ -103,13 +165,7 @@ def model_similarity(model: ServableModel, items: Sequence[str]) -> np.ndarray:
             j = index.get(s.item_id)
             if j is not None and j != i and np.isfinite(s.score):
                 sim[i, j] = s.score
-    sim = (sim + sim.T) / 2
-    np.clip(sim, 0.0, None, out=sim)  # unlike is not a reason to pick an item
-    top = float(sim.max()) if n else 0.0
-    if top > 0:
-        return sim / top
-    data = getattr(model, "data", None)
-    return category_similarity(items, getattr(data, "item_categories", {}) or {})
+    return sim
 
 
 def category_similarity(items: Sequence[str], categories: Mapping[str, str]) -> np.ndarray:
