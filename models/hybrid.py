@@ -1,7 +1,11 @@
 """The hybrid: collaborative filtering, content and popularity, plus the caller's session.
 
-Each component's scores are scaled to [0, 1] per user and blended with weights tuned on a
-validation split (`models.tuning`). A known user's live session (the `history` serving reads
+Each component's scores are scaled to [0, 1] per user and blended with weights chosen on
+validation scores cached once per component (`models.evaluation.blend_search`): with
+`tune_blend` (the default when no weights are given) `fit` holds out a fifth of each user's
+items, fits every part once on the rest, picks the weights, then fits the parts the blend
+uses on everything; `models.tuning` does the same on the protocol's own validation split.
+A known user's live session (the `history` serving reads
 from the online store) adds `session_weight` times the session's own scores. Users with no
 history get the popular items; serving puts trending ones first (its cold start).
 """
@@ -17,40 +21,98 @@ import scipy.sparse as sp
 
 from models.base import Recommender
 from models.components import COMPONENTS
+from models.evaluation.blend_search import search_weights
 from models.filters import Filters, Scored
 from models.interactions import Interactions
 
 DEFAULT_WEIGHTS = {"cf": 1.0, "content": 0.05, "popularity": 0.05}
+# the collaborative parts beside `cf` a default hybrid blends (catalog presets, overrides)
+DEFAULT_ALSO: dict[str, dict[str, Any]] = {"als": {}, "item_knn_bm25": {}}
+HOLDOUT_SHARE = 0.2
+REPEATS_SHARE = 0.05  # held-out entries also in the fit part, above which seen items count
+# validation users x items cached per part: beyond it a seeded sample of users (each blend
+# tried is a weighted sum and a top-k over these cells, so this bounds the search's time)
+MAX_VALIDATION_CELLS = 4_000_000
 
 
 class HybridRecommender(Recommender):
     name = "hybrid"
 
     def __init__(self, *, cf: str = "ease", cf_params: dict[str, Any] | None = None,
-                 weights: dict[str, float] | None = None, session_weight: float = 0.5) -> None:
+                 also: dict[str, dict[str, Any]] | None = None,
+                 weights: dict[str, float] | None = None, tune_blend: bool | None = None,
+                 session_weight: float = 0.5) -> None:
         super().__init__()
         self.cf, self.cf_params = cf, dict(cf_params or {})
+        # an explicit hybrid (given weights, or no `also`) stays what it was asked to be
+        self.also = {k: dict(v) for k, v in (DEFAULT_ALSO if also is None else also).items()}
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+        self.tune_blend = weights is None if tune_blend is None else tune_blend
         self.session_weight = session_weight
         self.components: dict[str, Recommender] = {}
+        self.blend_validation: float | None = None  # nDCG@10 of the chosen blend, when tuned
 
     @property
     def params(self) -> dict[str, Any]:
-        return {"cf": self.cf, "cf_params": self.cf_params, "weights": self.weights,
+        return {"cf": self.cf, "cf_params": self.cf_params, "also": self.also,
+                "weights": self.weights, "tune_blend": self.tune_blend,
                 "session_weight": self.session_weight}
 
     def fit(self, data: Interactions) -> Self:
         return super().fit(data.with_items(data.item_texts))
 
     def _fit(self, data: Interactions) -> None:
-        self.components = {"cf": COMPONENTS.build(self.cf, **self.cf_params).fit(data)}
-        if data.item_texts and self.weights.get("content", 0.0) > 0:
+        if self.tune_blend:
+            self.weights = self._tuned_weights(data)
+        keys = [k for k in self.also if self.weights.get(k, 0.0) > 0]
+        self.components = {"cf": COMPONENTS.build(self.cf, **self.cf_params).fit(data),
+                           **{k: COMPONENTS.build(k, **self.also[k]).fit(data) for k in keys}}
+        if data.item_texts:  # even unweighted: new items' texts find neighbours through it
             self.components["content"] = COMPONENTS.build("content").fit(data)
+
+    def with_every_part(self) -> HybridRecommender:
+        """This configuration with every part weighted, so one fit fits each part once."""
+        keys = ["cf", *self.also, "content", "popularity"]
+        return HybridRecommender(cf=self.cf, cf_params=self.cf_params, also=self.also,
+                                 weights=dict.fromkeys(keys, 1.0), tune_blend=False,
+                                 session_weight=self.session_weight)
+
+    def blend_parts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Each part's scores for known user `rows`, scaled as the blend scales them."""
+        parts = {k: m._score_users(rows) for k, m in self.components.items()}
+        return {k: _scaled(np.asarray(v)).astype(np.float32)
+                for k, v in {**parts, "popularity": self._popular(len(rows))}.items()}
+
+    def searched_weights(self, rows: np.ndarray, truth: np.ndarray, *,
+                         exclude_seen: bool = True) -> tuple[dict[str, float], float]:
+        """On a hybrid fitted `with_every_part`: the weights whose blend ranks `truth`
+        (rows x items, True = relevant) best, and that blend's nDCG@10."""
+        pick = _sample(len(rows), truth.shape[1])
+        rows, truth = rows[pick], truth[pick]
+        seen = self.data.matrix[rows].toarray() > 0 if exclude_seen else None
+        return search_weights(self.blend_parts(rows), truth, seen=seen)
+
+    def _tuned_weights(self, data: Interactions) -> dict[str, float]:
+        """Weights chosen on a fifth of each user's items held out of `data` (kept
+        unchanged when too little data is left to hold any out)."""
+        fit_matrix, truth = _holdout(data.matrix, share=HOLDOUT_SHARE)
+        rows = np.flatnonzero(truth.getnnz(axis=1))
+        rows = rows[_sample(len(rows), data.shape[1])]
+        if not len(rows) or not fit_matrix.nnz:
+            return self.weights
+        probe = self.with_every_part()
+        probe.fit(data.replace(matrix=fit_matrix))
+        relevant = truth[rows]
+        # seen items are masked unless the data repeats itself (then repeats are the test)
+        repeats = relevant.multiply(fit_matrix[rows] > 0).nnz / max(relevant.nnz, 1)
+        weights, self.blend_validation = probe.searched_weights(
+            rows, relevant.toarray() > 0, exclude_seen=repeats < REPEATS_SHARE)
+        return weights
 
     def _blend(self, parts: dict[str, np.ndarray]) -> np.ndarray:
         total = np.zeros_like(next(iter(parts.values())), dtype=np.float64)
-        for key, scores in parts.items():
-            total += self.weights.get(key, 0.0) * _scaled(scores)
+        for key in sorted(parts):  # one order, whatever order the parts were loaded in
+            total += self.weights.get(key, 0.0) * _scaled(parts[key])
         return total
 
     def _popular(self, n_rows: int) -> np.ndarray:
@@ -95,6 +157,33 @@ class HybridRecommender(Recommender):
         cf = self.components.get("cf")
         explain = getattr(cf, "explain", None)
         return explain(user_history, item_ids, n) if explain is not None else {}
+
+
+def _sample(n_rows: int, n_items: int) -> np.ndarray:
+    """Positions of the rows kept under MAX_VALIDATION_CELLS (all of them when they fit)."""
+    limit = max(1, MAX_VALIDATION_CELLS // max(n_items, 1))
+    if n_rows <= limit:
+        return np.arange(n_rows)
+    return np.sort(np.random.default_rng(42).choice(n_rows, limit, replace=False))
+
+
+def _holdout(matrix: sp.csr_matrix, *, share: float,
+             seed: int = 42) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Hold out about `share` of the interactions of every user with three or more items:
+    an entry of weight w counts as round(w) repeats, each held out with probability `share`
+    (an item bought again lands in both parts, as a repeat purchase does in time). The rest,
+    and the held-out entries (both the shape of `matrix`)."""
+    coo = matrix.tocoo()
+    rng = np.random.default_rng(seed)
+    units = np.maximum(np.rint(coo.data), 1).astype(np.int64)
+    enough = np.diff(matrix.indptr)[coo.row] >= 3
+    held = np.where(enough, rng.binomial(units, share), 0)
+    kept = coo.data * (units - held) / units
+
+    def part(values: np.ndarray, mask: np.ndarray) -> sp.csr_matrix:
+        return sp.csr_matrix((values[mask], (coo.row[mask], coo.col[mask])), shape=matrix.shape)
+
+    return part(kept, kept > 0), part(held.astype(np.float32), held > 0)
 
 
 def _scaled(scores: np.ndarray) -> np.ndarray:

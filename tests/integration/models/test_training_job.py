@@ -78,7 +78,7 @@ def test_health_model_is_registered_with_card_plot_and_factors(registry: Registr
 
 def test_train_tunes_the_hybrid_blend_on_validation(tmp_path: Path,
                                                     registry: RegistrySettings) -> None:
-    from models.tuning import GRIDS
+    from models.evaluation.blend_search import WEIGHT_GRID
 
     lake = small_lake(tmp_path / "lake", days=12, users=16)
     result = train(TrainRequest(model="hybrid", lake_path=lake, tune=True,
@@ -86,4 +86,5 @@ def test_train_tunes_the_hybrid_blend_on_validation(tmp_path: Path,
     params = mlflow.get_run(result["run_id"]).data.params
     chosen = {k.removeprefix("model.weights."): float(v) for k, v in params.items()
               if k.startswith("model.weights.")}
-    assert chosen in [g["weights"] for g in GRIDS["hybrid"]]
+    assert chosen["cf"] == 1.0 and set(chosen.values()) <= set(WEIGHT_GRID)
+    assert params["model.tune_blend"].lower() == "false"  # chosen once, then kept
