@@ -33,7 +33,8 @@ from serving.api import (
     recommendations,
     trending,
 )
-from serving.core_api import catalog, communities, inventory, orders, podcasts
+from serving.core_api import catalog, communities, inventory, orders, podcasts, rules
+from serving.core_api.rules import live_rules
 from serving.core_api.runtime import open_core, product_words
 from serving.edge.body_limit import BodyLimitMiddleware
 from serving.edge.metrics import Metrics, MetricsMiddleware
@@ -50,7 +51,7 @@ from serving.recommend.signals import StoreSignals
 # Routes match in order: the storefront's hot paths first.
 ROUTERS: tuple[APIRouter, ...] = tuple(module.router for module in (
     recommendations, items, rank, events, models_admin, health_risk, trending, probes,
-    analytics, dashboard, catalog, inventory, orders, communities, podcasts))
+    analytics, dashboard, catalog, inventory, orders, communities, podcasts, rules))
 
 
 def create_app(settings: ServingSettings | None = None) -> FastAPI:
@@ -148,6 +149,7 @@ async def _lifespan(app: FastAPI, *, settings: ServingSettings) -> AsyncIterator
             lag=ConsumerLag(bootstrap=settings.kafka_bootstrap, group=settings.worker_app_id,
                             topics=SOURCE_TOPICS),
             models=lambda: models_in_service(registry))
-        for part in (publisher, registry, health):
+        merchandising = state.rules = live_rules(core.bus)
+        for part in (publisher, registry, health, merchandising):
             await opened.enter_async_context(_started(part.start, part.stop))
         yield

@@ -21,6 +21,7 @@ from serving.edge.request_id import request_id_of
 from serving.health_risk.scorers import HealthModels
 from serving.publisher import EventPublisher
 from serving.recommend.fallback import PopularItems
+from serving.recommend.live_rules import LiveRules
 from serving.recommend.model_registry import ModelRegistry
 from serving.recommend.service import RecommendationService
 
@@ -47,6 +48,10 @@ async def _publisher(request: Request) -> EventPublisher:
 
 async def _core(request: Request) -> MessageBus:
     return request.app.state.core
+
+
+async def _rules(request: Request) -> LiveRules:
+    return request.app.state.rules
 
 
 async def _metrics(request: Request) -> Metrics:
@@ -94,3 +99,4 @@ CoreDep = Annotated[MessageBus, Depends(_core)]
 AnsweringDep = Annotated[Answering, Depends(_answering)]
 LiveDep = Annotated[LiveAnalytics, Depends(_live)]
 HealthModelsDep = Annotated[HealthModels, Depends(_health_models)]
+RulesDep = Annotated[LiveRules, Depends(_rules)]

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from contracts import Domain
+from contracts import Domain, item_domain
 from features.trending import Window, read_trending
-from serving.deps import PopularDep, RegistryDep, SettingsDep, StoreDep
+from models.filters import Scored
+from serving.deps import PopularDep, RegistryDep, RulesDep, SettingsDep, StoreDep
 from serving.recommend.fallback import FALLBACK_HEADER, STORE_UNAVAILABLE
 from serving.recommend.signals import SignalsUnavailable, bounded
 
@@ -29,6 +30,8 @@ class TrendingResponse(BaseModel):
     k: int
     as_of: datetime
     items: list[TrendingItem]
+    rules: list[str] = Field(default_factory=list,
+                             description="The merchandising rules that changed this list.")
 
 
 @router.get("/trending", response_model=TrendingResponse)
@@ -38,22 +41,27 @@ async def get_trending(
     popular: PopularDep,
     registry: RegistryDep,
     settings: SettingsDep,
+    rules: RulesDep,
     domain: Annotated[Domain, Query(description="commerce, community or podcast")],
     window: Annotated[Window, Query(description="1m and 5m: counts; 1h: decayed score")]
     = Window.one_hour,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> TrendingResponse:
     now = time.time()
+    # room for what merchandising filters drop
+    read_k = 2 * k + 10 if rules.current.rules else k
     try:
-        rows = await bounded(read_trending(store, domain=domain, window=window, k=k, now=now,
+        rows = await bounded(read_trending(store, domain=domain, window=window, k=read_k, now=now,
                                            half_life_s=settings.trending_half_life_s),
                              settings.readiness_timeout_s)
     except SignalsUnavailable:  # never a 500: the last good trending, else popular items
-        items, _ = await popular.popular(domain=domain.value, k=k,
+        items, _ = await popular.popular(domain=domain.value, k=read_k,
                                          model=registry.current.champion)
         rows = [(s.item_id, s.score) for s in items]
         response.headers[FALLBACK_HEADER] = STORE_UNAVAILABLE
+    served, applied = await rules.apply([Scored(item, score) for item, score in rows], k,
+                                        admit=lambda item: item_domain(item) is domain)
     return TrendingResponse(
         domain=domain, window=window, k=k, as_of=datetime.fromtimestamp(now, UTC),
-        items=[TrendingItem(item_id=item, score=score) for item, score in rows],
+        items=[TrendingItem(item_id=s.item_id, score=s.score) for s in served], rules=applied,
     )
