@@ -15,6 +15,7 @@ class Filters:
 
     exclude: frozenset[str] = frozenset()
     domain: str | None = None
+    kind: str | None = None  # the `<kind>` of `<kind>:<id>`: product, post, community, ...
     category: str | None = None
     allowed: frozenset[str] | None = None  # e.g. the items in stock
     exclude_seen: bool = True
@@ -26,6 +27,8 @@ class Filters:
         keep = np.ones(len(item_ids), dtype=bool)
         if self.domain is not None:
             keep &= facets.domains == self.domain
+        if self.kind is not None:
+            keep &= facets.kinds == self.kind
         if self.category is not None:
             keep &= facets.categories == self.category
         if self.allowed is not None:
@@ -42,14 +45,17 @@ class ItemFacets:
     """Per-item domain and category, computed once per model so filtering stays vectorised."""
 
     domains: np.ndarray
+    kinds: np.ndarray
     categories: np.ndarray
     index: dict[str, int]
 
     @classmethod
     def of(cls, item_ids: np.ndarray, categories: dict[str, str]) -> ItemFacets:
         ids = [str(i) for i in item_ids]
-        domains = [KIND_DOMAIN.get(i.partition(":")[0]) for i in ids]
+        kinds = [i.partition(":")[0] for i in ids]
+        domains = [KIND_DOMAIN.get(k) for k in kinds]
         return cls(domains=np.asarray([str(d) if d else "" for d in domains], dtype=object),
+                   kinds=np.asarray(kinds, dtype=object),
                    categories=np.asarray([categories.get(i, "") for i in ids], dtype=object),
                    index={i: n for n, i in enumerate(ids)})
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.exceptions import RequestValidationError
 
 from contracts import Domain
 from contracts.envelope import MAX_ID_LENGTH
 from serving.api.answers import recommendation_response
 from serving.deps import AnsweringDep
 from serving.edge.auth import require_scope
-from serving.schemas.recommendations import MAX_K, Recommendations
+from serving.schemas.recommendations import (
+    MAX_K,
+    KindParam,
+    Recommendations,
+    kind_in_domain,
+)
 
 ITEM_PATH = r"^[a-z]+:[^\s/\x00-\x1f\x7f]+$"
 
@@ -26,6 +32,13 @@ async def similar_items(
                                  description="`<kind>:<id>`, e.g. product:85123A")],
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
     domain: Annotated[Domain | None, Query()] = None,
+    kind: Annotated[KindParam, Query()] = None,
 ) -> Response:
-    outcome = await answering.service.similar(item_id, k, domain.value if domain else None)
+    try:
+        kind_in_domain(kind, domain)
+    except ValueError as exc:
+        raise RequestValidationError([{"loc": ("query", "kind"), "msg": str(exc),
+                                       "type": "value_error", "input": kind}]) from None
+    outcome = await answering.service.similar(item_id, k, domain.value if domain else None,
+                                              kind=kind.value if kind else None)
     return recommendation_response(outcome, answering, surface="similar", item_id=item_id)

@@ -12,6 +12,7 @@ import time
 from enum import StrEnum
 
 from contracts import Domain
+from contracts.items import KIND_DOMAIN
 from features.online import OnlineStore
 from features.trending import Window, read_trending
 from models.filters import Scored
@@ -62,11 +63,18 @@ class PopularItems:
         return _interleave(lists), fresh
 
     async def popular(self, *, domain: str | None, k: int, model: ServedModel | None,
-                      exclude: frozenset[str] = frozenset()) -> tuple[list[Scored], bool]:
-        """Trending first, then the model's popular items; False when the store did not answer."""
+                      exclude: frozenset[str] = frozenset(), kind: str | None = None
+                      ) -> tuple[list[Scored], bool]:
+        """Trending first, then the model's popular items (of one item kind if given); False
+        when the store did not answer."""
+        if kind is not None:
+            domain = domain or (d.value if (d := KIND_DOMAIN.get(kind)) else None)
         trending, fresh = await self.trending(domain, 2 * k + len(exclude))
         snapshot = list(model.popular.get(domain or "", ())) if model is not None else []
-        return merge_ranked([trending, snapshot], k, exclude), fresh
+        lists = [trending, snapshot]
+        if kind is not None:
+            lists = [[s for s in rows if s.item_id.partition(":")[0] == kind] for rows in lists]
+        return merge_ranked(lists, k, exclude), fresh
 
 
 def _interleave(lists: list[list[Scored]]) -> list[Scored]:

@@ -8,11 +8,13 @@ degraded path was taken (the routers turn it into `X-Agora-Fallback` and a metri
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from contracts import item_domain
 from models.filters import Filters, Scored
+from serving.recommend import paging
 from serving.recommend.experiments import assign
 from serving.recommend.fallback import (
     INVENTORY_UNAVAILABLE,
@@ -22,12 +24,16 @@ from serving.recommend.fallback import (
     PopularItems,
     merge_ranked,
 )
+from serving.recommend.live_rules import LiveRules
 from serving.recommend.model_registry import CHAMPION, Alias, ModelRegistry
 from serving.recommend.served import ServedModel
 from serving.recommend.signals import LiveSignals, SignalsUnavailable, bounded, user_context
 
 log = logging.getLogger(__name__)
 
+EXPLAIN_ITEMS = 3  # history items named per explained item
+DISLIKED_ITEMS = 5  # the newest disliked items whose neighbours are lowered
+DISLIKED_NEIGHBOURS = 20
 
 
 class Strategy(StrEnum):
@@ -49,14 +55,33 @@ BY_WORDS = Strategy.content
 GIVEN_ORDER = Strategy.given_order
 
 
+class Reason(StrEnum):
+    """Why an item is in a list (`explain=true`)."""
+
+    history = "history"  # these items of the user's history made its score
+    trending = "trending"  # trending in its domain (cold start or a fallback)
+    popular = "popular"  # the model's popular items: no history to say more
+    popular_in_category = "popular_in_category"
+    similar = "similar"  # a neighbour of the item asked about
+
+
+@dataclass(frozen=True, slots=True)
+class Because:
+    reason: Reason
+    items: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, kw_only=True)
 class Query:
     k: int
     domain: str | None = None
+    kind: str | None = None
     category: str | None = None
     exclude: frozenset[str] = frozenset()
     in_stock: bool = False
     include_consumed: bool = False
+    explain: bool = False
+    page: paging.Page | None = None  # None: the first page
 
 
 @dataclass(kw_only=True)
@@ -66,12 +91,19 @@ class Outcome:
     variant: Alias
     strategy: Strategy
     fallbacks: list[str] = field(default_factory=list)
+    because: dict[str, Because] = field(default_factory=dict)  # only when explain=true
+    ranking: bytes = b""  # digest of the model version and history the list was cut from
+    ranking_changed: bool = False  # the cursor's ranking is not this one (docs/serving.md)
+    more: bool = False  # the ranking had items beyond this page
+    rules: list[str] = field(default_factory=list)  # merchandising rules that changed it
 
 
 class RecommendationService:
     def __init__(self, *, registry: ModelRegistry, signals: LiveSignals, popular: PopularItems,
-                 challenger_share: float, store_timeout_s: float) -> None:
+                 challenger_share: float, store_timeout_s: float,
+                 rules: LiveRules | None = None) -> None:
         self._registry = registry
+        self._rules = rules
         self._signals = signals
         self._popular = popular
         self._share = challenger_share
@@ -83,51 +115,141 @@ class RecommendationService:
         context = await user_context(self._signals, user_id, self._timeout_s)
         fallbacks = [context.degraded] if context.degraded else []
         exclude = query.exclude if query.include_consumed else query.exclude | context.consumed
-        want = 2 * query.k + 10 if query.in_stock else query.k
+        ranking = paging.digest(served.label if served else None, context.history,
+                                sorted(exclude), sorted(context.disliked.items()))
+        want = self._want(query, extra=DISLIKED_NEIGHBOURS if context.disliked else 0)
         if served is None:
             return await self._popular_outcome(query, exclude, None, assignment.variant,
-                                               [*fallbacks, MODEL_UNAVAILABLE])
-        filters = Filters(exclude=exclude, domain=query.domain, category=query.category,
-                          exclude_seen=not query.include_consumed)
+                                               [*fallbacks, MODEL_UNAVAILABLE], ranking)
+        filters = Filters(exclude=exclude, domain=query.domain, kind=query.kind,
+                          category=query.category, exclude_seen=not query.include_consumed)
         try:
             cold = served.model.user_row(user_id) is None and not context.history
             items = served.model.recommend(user_id, want, filters, history=context.history)
+            items = self._lower_disliked(served, items, context.disliked)
         except Exception:
             log.exception("model %s failed to recommend", served.label)
             return await self._popular_outcome(query, exclude, served, assignment.variant,
-                                               [*fallbacks, MODEL_ERROR])
-        strategy = PERSONALISED
+                                               [*fallbacks, MODEL_ERROR], ranking)
+        outcome = Outcome(items=items, model=served, variant=assignment.variant,
+                          strategy=PERSONALISED, fallbacks=fallbacks, ranking=ranking)
+        trending: list[Scored] = []
         if cold:
-            strategy = COLD_START
+            outcome.strategy = COLD_START
             trending, fresh = await self._popular.trending(query.domain, want)
             if not fresh and STORE_UNAVAILABLE not in fallbacks:
                 fallbacks.append(STORE_UNAVAILABLE)
-            admitted = [t for t in trending if admits(served, t.item_id, filters)]
-            items = merge_ranked([admitted, items], want)
-        items = await self._stocked(items, query, fallbacks)
-        return Outcome(items=items, model=served, variant=assignment.variant,
-                       strategy=strategy, fallbacks=fallbacks)
+            trending = [t for t in trending if admits(served, t.item_id, filters)]
+            outcome.items = merge_ranked([trending, items], want)
+        await self._answer(outcome, query, admit=lambda i: admits(served, i, filters))
+        if query.explain:
+            self._explain(outcome, query, history=[*context.history,
+                                                   *trained_items(served, user_id)],
+                          trending={t.item_id for t in trending})
+        return outcome
 
-    async def similar(self, item_id: str, k: int, domain: str | None) -> Outcome:
+    def _want(self, query: Query, *, extra: int = 0) -> int:
+        """How many candidates to ask for: this page, what earlier pages served (skipped),
+        room for the stock cut and for lowered items, and one more to know whether a next
+        page exists."""
+        served = len(query.page.served) if query.page is not None else 0
+        stock = query.k + 10 if query.in_stock else 0
+        ruled = query.k + 10 if self._rules is not None and self._rules.current.rules else 0
+        return served + query.k + 1 + stock + ruled + extra
+
+    async def _answer(self, outcome: Outcome, query: Query, *,
+                      admit: Callable[[str], bool] | None = None) -> None:
+        """Where a scored candidate list (best first) becomes the answer: `outcome.items` in,
+        this page of it out. Reranking (diversity, rotation: serving/recommend/diversity.py)
+        and merchandising rules (serving/recommend/rules.py) hook in here, in that order,
+        one call each, before paging and the stock cut: they see every candidate.
+        `admit`: whether a pinned item the candidates lack may be inserted (None: never)."""
+        items = outcome.items
+        if self._rules is not None:
+            items, outcome.rules = await self._rules.apply(
+                items, max(len(items), query.k), admit=admit or _no_insertion)
+        page = query.page
+        if page is not None:
+            outcome.ranking_changed = page.ranking != outcome.ranking
+            items = [s for s in items if page.admits(s.item_id)]
+        items = await self._stocked(items, query, outcome.fallbacks)
+        outcome.more = len(items) > query.k
+        outcome.items = items[:query.k]
+
+    def _lower_disliked(self, served: ServedModel, items: list[Scored],
+                        disliked: dict[str, float]) -> list[Scored]:
+        """Candidates near an item the user turned away from lose part of the list's score
+        span: their similarity relative to its nearest neighbour, times min(1, |weight|/2)
+        (a downvote weighs -2: its nearest neighbour drops by the whole span)."""
+        if not disliked or not items:
+            return items
+        scores = [s.score for s in items]
+        span = (max(scores) - min(scores)) or 1.0
+        penalty: dict[str, float] = {}
+        for item, weight in list(disliked.items())[:DISLIKED_ITEMS]:
+            near = served.model.similar_items(item, DISLIKED_NEIGHBOURS,
+                                              Filters(exclude_seen=False))
+            top = max((n.score for n in near), default=0.0)
+            if top <= 0:
+                continue
+            strength = min(1.0, abs(weight) / 2)
+            for n in near:
+                if n.score > 0:
+                    penalty[n.item_id] = max(penalty.get(n.item_id, 0.0),
+                                             strength * n.score / top)
+        if not penalty:
+            return items
+        lowered = [Scored(s.item_id, s.score - penalty.get(s.item_id, 0.0) * span)
+                   for s in items]
+        return sorted(lowered, key=lambda s: -s.score)
+
+    def _explain(self, outcome: Outcome, query: Query, *, history: list[str],
+                 trending: set[str]) -> None:
+        """`because` per item: the history items that made its score, from the model's own
+        computation, else why it is there (trending, popular)."""
+        served = outcome.model
+        explain = getattr(served.model, "explain", None) if served is not None else None
+        named: dict[str, list[str]] = {}
+        if explain is not None and history:
+            try:
+                named = explain(history, [s.item_id for s in outcome.items], EXPLAIN_ITEMS)
+            except Exception:
+                log.exception("model %s failed to explain", served.label if served else None)
+        popular = Reason.popular_in_category if query.category else Reason.popular
+        for s in outcome.items:
+            if s.item_id in trending:
+                outcome.because[s.item_id] = Because(Reason.trending)
+            elif items := named.get(s.item_id):
+                outcome.because[s.item_id] = Because(Reason.history, tuple(items))
+            else:
+                outcome.because[s.item_id] = Because(popular)
+
+    async def similar(self, item_id: str, k: int, domain: str | None, *,
+                      kind: str | None = None) -> Outcome:
         served = self._registry.current.champion
-        filters = Filters(domain=domain, exclude=frozenset({item_id}), exclude_seen=False)
+        query = Query(k=k, domain=domain, kind=kind)
+        filters = Filters(domain=domain, kind=kind, exclude=frozenset({item_id}),
+                          exclude_seen=False)
         if served is not None:
             try:
                 items = served.model.similar_items(item_id, k, filters)
             except Exception:
                 log.exception("model %s failed on similar items", served.label)
-                return await self._popular_outcome(
-                    Query(k=k, domain=domain), frozenset({item_id}), served, CHAMPION,
-                    [MODEL_ERROR])
+                return await self._popular_outcome(query, frozenset({item_id}), served,
+                                                   CHAMPION, [MODEL_ERROR])
             if items:
-                return Outcome(items=items, model=served, variant=CHAMPION, strategy=SIMILAR)
+                outcome = Outcome(items=items, model=served, variant=CHAMPION,
+                                  strategy=SIMILAR)
+                await self._answer(outcome, query, admit=lambda i: admits(served, i, filters))
+                return outcome
             unseen = await self._unseen_item(served, item_id, k, filters)
             if unseen is not None:
+                await self._answer(unseen, query)
                 return unseen
         # an item nobody described either: popular items of its own domain
         own = domain or (d.value if (d := item_domain(item_id)) else None)
         outcome = await self._popular_outcome(
-            Query(k=k, domain=own), frozenset({item_id}), served, CHAMPION,
+            replace(query, domain=own), frozenset({item_id}), served, CHAMPION,
             [] if served is not None else [MODEL_UNAVAILABLE])
         outcome.strategy = COLD_START if served is not None else POPULAR
         return outcome
@@ -161,9 +283,12 @@ class RecommendationService:
         assignment = assign(user_id, self._registry.current, self._share)
         served = assignment.model
         given = [Scored(c, 0.0) for c in dict.fromkeys(candidates)]
+        query = Query(k=len(given))
         if served is None:
-            return Outcome(items=given, model=None, variant=assignment.variant,
-                           strategy=GIVEN_ORDER, fallbacks=[MODEL_UNAVAILABLE])
+            outcome = Outcome(items=given, model=None, variant=assignment.variant,
+                              strategy=GIVEN_ORDER, fallbacks=[MODEL_UNAVAILABLE])
+            await self._answer(outcome, query)
+            return outcome
         context = await user_context(self._signals, user_id, self._timeout_s)
         fallbacks = [context.degraded] if context.degraded else []
         filters = Filters(allowed=frozenset(candidates), exclude_seen=False)
@@ -172,25 +297,34 @@ class RecommendationService:
                                             history=context.history)
         except Exception:
             log.exception("model %s failed to rank", served.label)
-            return Outcome(items=given, model=served, variant=assignment.variant,
-                           strategy=GIVEN_ORDER, fallbacks=[*fallbacks, MODEL_ERROR])
+            outcome = Outcome(items=given, model=served, variant=assignment.variant,
+                              strategy=GIVEN_ORDER, fallbacks=[*fallbacks, MODEL_ERROR])
+            await self._answer(outcome, query)
+            return outcome
         ranked = {s.item_id for s in scored}
         floor = min((s.score for s in scored), default=0.0)
         rest = [Scored(g.item_id, floor) for g in given if g.item_id not in ranked]
-        return Outcome(items=[*scored, *rest], model=served, variant=assignment.variant,
-                       strategy=PERSONALISED, fallbacks=fallbacks)
+        outcome = Outcome(items=[*scored, *rest], model=served, variant=assignment.variant,
+                          strategy=PERSONALISED, fallbacks=fallbacks)
+        await self._answer(outcome, query)
+        return outcome
 
     async def _popular_outcome(self, query: Query, exclude: frozenset[str],
                                served: ServedModel | None, variant: Alias,
-                               fallbacks: list[str]) -> Outcome:
-        want = 2 * query.k + 10 if query.in_stock else query.k
-        items, fresh = await self._popular.popular(domain=query.domain, k=want, model=served,
-                                                   exclude=exclude)
+                               fallbacks: list[str], ranking: bytes = b"") -> Outcome:
+        items, fresh = await self._popular.popular(domain=query.domain, k=self._want(query),
+                                                   model=served, exclude=exclude,
+                                                   kind=query.kind)
         if not fresh and STORE_UNAVAILABLE not in fallbacks:
             fallbacks.append(STORE_UNAVAILABLE)
-        items = await self._stocked(items, query, fallbacks)
-        return Outcome(items=items, model=served, variant=variant, strategy=POPULAR,
-                       fallbacks=fallbacks)
+        outcome = Outcome(items=items, model=served, variant=variant, strategy=POPULAR,
+                          fallbacks=fallbacks, ranking=ranking)
+        await self._answer(outcome, query)
+        if query.explain:
+            trending, _ = await self._popular.trending(query.domain, self._want(query))
+            self._explain(outcome, query, history=[],
+                          trending={t.item_id for t in trending})
+        return outcome
 
     async def _stocked(self, items: list[Scored], query: Query, fallbacks: list[str]
                        ) -> list[Scored]:
@@ -202,7 +336,11 @@ class RecommendationService:
                 items = [s for s in items if s.item_id not in gone]
             except SignalsUnavailable:
                 fallbacks.append(INVENTORY_UNAVAILABLE)
-        return items[:query.k]
+        return items
+
+
+def _no_insertion(_: str) -> bool:
+    return False
 
 
 def admits(served: ServedModel, item_id: str, filters: Filters) -> bool:
@@ -213,8 +351,21 @@ def admits(served: ServedModel, item_id: str, filters: Filters) -> bool:
         domain = item_domain(item_id)
         if domain is None or domain.value != filters.domain:
             return False
+    if filters.kind is not None and item_id.partition(":")[0] != filters.kind:
+        return False
     if filters.category is not None:
         data = getattr(served.model, "data", None)
         categories = getattr(data, "item_categories", {})
         return bool(categories.get(item_id) == filters.category)
     return True
+
+
+def trained_items(served: ServedModel, user_id: str) -> list[str]:
+    """The items a known user trained on (their row of the model's data), for `explain`."""
+    row = served.model.user_row(user_id)
+    data = getattr(served.model, "data", None)
+    if row is None or data is None:
+        return []
+    matrix = data.matrix
+    cols = matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]]
+    return [str(i) for i in data.item_ids[cols].tolist()]

@@ -49,6 +49,8 @@ class LiveSignals(Protocol):
 class UserContext:
     history: list[str] = field(default_factory=list)
     consumed: set[str] = field(default_factory=set)
+    # items the user turned away from, with their summed (negative) weight, newest first
+    disliked: dict[str, float] = field(default_factory=dict)
     degraded: str | None = None
 
 
@@ -67,10 +69,16 @@ async def user_context(signals: LiveSignals, user_id: str, timeout_s: float) -> 
         recent = await bounded(signals.recent(user_id), timeout_s)
     except SignalsUnavailable:
         return UserContext(degraded="store-unavailable")
-    # The history is what the user turned to: an interaction of weight <= 0 (a downvote, a
-    # cart removal, an unsubscription) is no reason to recommend similar items.
-    history = list(dict.fromkeys(r.item_id for r in recent if r.weight > 0))[:RECENT_ITEMS]
-    return UserContext(history=history,
+    # Each item's recent weights are summed, as the training set sums them
+    # (models/training_set.py): above 0 the user turned to it (the model's history), below 0
+    # away from it (a downvote, a cart removal without a view, an unsubscription), and the
+    # service lowers its neighbours.
+    summed: dict[str, float] = {}
+    for r in recent:  # newest first, so the dict keeps the newest order
+        summed[r.item_id] = summed.get(r.item_id, 0.0) + r.weight
+    history = [i for i, w in summed.items() if w > 0][:RECENT_ITEMS]
+    disliked = {i: w for i, w in summed.items() if w < 0}
+    return UserContext(history=history, disliked=disliked,
                        consumed={r.item_id for r in recent if r.event_type in CONSUMED_EVENTS})
 
 

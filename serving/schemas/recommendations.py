@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from contracts import Domain
 from contracts.envelope import ID_PATTERN, MAX_ID_LENGTH
+from contracts.items import KIND_DOMAIN
 from serving.recommend.fallback import Fallback
 from serving.recommend.model_registry import Alias
-from serving.recommend.service import Strategy
+from serving.recommend.paging import MAX_CURSOR_CHARS
+from serving.recommend.service import Reason, Strategy
 
 # Ids as the event contracts hold them (printable, at most 128 characters): they go into the
 # `recommendation_served` event of each answer.
@@ -25,6 +28,27 @@ Category = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=
 Excluded = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
 
 MAX_K = 100
+
+
+class Kind(StrEnum):
+    """What a list may be restricted to: the `<kind>` of `<kind>:<id>` item ids."""
+
+    product = "product"
+    post = "post"
+    episode = "episode"
+    show = "show"
+    community = "community"
+
+
+KindParam = Annotated[Kind | None, Field(
+    description="Only items of this kind (product, post, episode, show, community).")]
+
+
+def kind_in_domain(kind: Kind | None, domain: Domain | None) -> Kind | None:
+    """A kind with a domain must belong to it (`post` is community's, not commerce's)."""
+    if kind is not None and domain is not None and KIND_DOMAIN[kind.value] != domain:
+        raise ValueError(f"{kind.value} items are not in the {domain.value} domain")
+    return kind
 MAX_CANDIDATES = 500
 MAX_EXCLUDE = 500
 
@@ -42,6 +66,19 @@ class RecommendationParams(BaseModel):
     include_consumed: Annotated[bool, Field(
         description="Allow items the user already bought or consumed.")] = False
     surface: Surface = "home"
+    kind: KindParam = None
+    explain: Annotated[bool, Field(
+        description="Add `because` to each item: the history items behind its score, or "
+                    "why it is there (trending, popular).")] = False
+    cursor: Annotated[str | None, Field(
+        min_length=1, max_length=MAX_CURSOR_CHARS,
+        description="`next_cursor` of the previous page: the next page, without any item "
+                    "of the earlier ones.")] = None
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_in_domain(cls, kind: Kind | None, info: ValidationInfo) -> Kind | None:
+        return kind_in_domain(kind, info.data.get("domain"))
 
     @field_validator("exclude", mode="before")
     @classmethod
@@ -56,9 +93,16 @@ class RecommendationParams(BaseModel):
         return items
 
 
+class Because(BaseModel):
+    reason: Reason = Field(description="history (these items of the user's history made its "
+                           "score), trending, popular, popular_in_category or similar")
+    items: list[str] = Field(default_factory=list)
+
+
 class ScoredItem(BaseModel):
     item_id: str
     score: float
+    because: Because | None = Field(default=None, description="With `explain=true` only.")
 
 
 class ModelRef(BaseModel):
@@ -80,6 +124,15 @@ class Recommendations(BaseModel):
     fallback: list[Fallback] = Field(
         description="Why a degraded path served this (empty if none).")
     items: list[ScoredItem]
+    rules: list[str] = Field(default_factory=list, description="The merchandising rules "
+                             "(their ids, /v1/rules) that changed this list.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page (personalised lists; "
+                                  "null when there is none).")
+    ranking_changed: bool = Field(
+        default=False, description="The model or the user's history changed since the "
+                                   "cursor's page: this page comes from the new ranking, "
+                                   "still without the earlier pages' items.")
 
 
 class RankRequest(BaseModel):

@@ -60,7 +60,9 @@ def test_parameters_are_declared_in_openapi(client):
     assert where == {"user_id": ("path", True), "k": ("query", False),
                      "domain": ("query", False), "category": ("query", False),
                      "exclude": ("query", False), "in_stock": ("query", False),
-                     "include_consumed": ("query", False), "surface": ("query", False)}
+                     "include_consumed": ("query", False), "surface": ("query", False),
+                     "kind": ("query", False), "explain": ("query", False),
+                     "cursor": ("query", False)}
     domain = next(p for p in declared if p["name"] == "domain")["schema"]
     assert "$ref" not in str(domain) and "commerce" in str(domain)
 

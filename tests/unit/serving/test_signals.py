@@ -32,3 +32,13 @@ async def test_turned_away_items_are_no_history_and_bought_ones_are_consumed() -
                                                             -3.0, 1)]), "u1", 1.0)
     assert context.history == ["product:A", "product:C"]
     assert context.consumed == {"product:A"}
+
+
+async def test_weights_are_summed_per_item_as_the_training_set_sums_them() -> None:
+    context = await user_context(Recent([
+        entry("product:B", "cart_item_removed", -1.0, 4),
+        entry("post:p1", "vote_cast", -2.0, 3), entry("product:B", "product_viewed", 1.0, 2),
+        entry("post:p1", "post_created", 3.0, 1), entry("post:p2", "vote_cast", -2.0, 0)]),
+        "u1", 1.0)
+    assert context.history == ["post:p1"]  # 3 - 2 > 0
+    assert context.disliked == {"post:p2": -2.0}  # product:B sums to 0: neither
