@@ -20,11 +20,15 @@ one), which is why the bench measures it (docs/benchmarks.md, "Diversity and rot
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
+from features.online import OnlineStore, StoreUnavailable
+from features.recommendations import recently_served
 from models.filters import Filters, Scored
 from serving.recommend.served import ServableModel
 
@@ -191,3 +195,29 @@ def diversified(model: ServableModel, items: list[Scored], k: int, *, diversity:
     sim = model_similarity(model, ids) if diversity > 0 else np.zeros((len(ids), len(ids)))
     order = rerank(ids, [s.score for s in items], sim, diversity, k, penalty=penalty)
     return [items[i] for i in order]
+
+
+class Rotation:
+    """The rotation penalty's reads: the items the worker recorded as served to a user within
+    `window_s` (`features.recommendations.recently_served`), within the store's budget; none
+    when the penalty is off or the store does not answer (the list is then not rotated)."""
+
+    def __init__(self, *, store: OnlineStore | None, penalty: float, window_s: float,
+                 timeout_s: float) -> None:
+        self.store = store
+        self.penalty = penalty
+        self.window_s = window_s
+        self.timeout_s = timeout_s
+
+    async def served(self, user_id: str) -> frozenset[str]:
+        if self.store is None or self.penalty <= 0:
+            return frozenset()
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                return await recently_served(self.store, user_id,
+                                             since=time.time() - self.window_s)
+        except (StoreUnavailable, TimeoutError, OSError):
+            return frozenset()
+
+
+NO_ROTATION = Rotation(store=None, penalty=0.0, window_s=0.0, timeout_s=0.0)
