@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from fastapi.exceptions import RequestValidationError
 
 from contracts import Domain
 from contracts.envelope import MAX_ID_LENGTH
 from serving.api.answers import recommendation_response
 from serving.deps import AnsweringDep
 from serving.edge.auth import require_scope
+from serving.edge.parameters import invalid_query
 from serving.schemas.recommendations import (
     MAX_K,
     KindParam,
@@ -33,12 +33,14 @@ async def similar_items(
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
     domain: Annotated[Domain | None, Query()] = None,
     kind: Annotated[KindParam, Query()] = None,
+    diversity: Annotated[float, Query(ge=0.0, le=1.0, description="0 (the model's order) to "
+                                      "1: maximal marginal relevance")] = 0.0,
 ) -> Response:
     try:
         kind_in_domain(kind, domain)
     except ValueError as exc:
-        raise RequestValidationError([{"loc": ("query", "kind"), "msg": str(exc),
-                                       "type": "value_error", "input": kind}]) from None
+        raise invalid_query("kind", str(exc), kind) from None
     outcome = await answering.service.similar(item_id, k, domain.value if domain else None,
-                                              kind=kind.value if kind else None)
+                                              kind=kind.value if kind else None,
+                                              diversity=diversity)
     return recommendation_response(outcome, answering, surface="similar", item_id=item_id)

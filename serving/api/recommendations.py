@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.exceptions import RequestValidationError
 
 from serving.api.answers import recommendation_response
 from serving.deps import AnsweringDep
 from serving.edge.auth import require_scope
-from serving.edge.parameters import Parameters
+from serving.edge.parameters import Parameters, invalid_query
 from serving.recommend import paging
 from serving.recommend.service import Query
 from serving.schemas.recommendations import RecommendationParams, Recommendations
@@ -32,12 +31,11 @@ async def recommend_for_user(request: Request, answering: AnsweringDep) -> Respo
         try:
             page = paging.decode(p.cursor, request=bound)
         except paging.InvalidCursor as exc:
-            raise RequestValidationError([{"loc": ("query", "cursor"), "msg": str(exc),
-                                           "type": "value_error", "input": p.cursor}]) from None
+            raise invalid_query("cursor", str(exc), p.cursor) from None
     query = Query(k=p.k, domain=p.domain.value if p.domain else None,
                   kind=p.kind.value if p.kind else None, category=p.category,
                   exclude=p.exclude, in_stock=p.in_stock, include_consumed=p.include_consumed,
-                  explain=p.explain, page=page)
+                  explain=p.explain, page=page, diversity=p.diversity)
     outcome = await answering.service.for_user(p.user_id, query)
     cursor = paging.after(request=bound, page=page, ranking=outcome.ranking,
                           items=[s.item_id for s in outcome.items], more=outcome.more)

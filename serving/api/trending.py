@@ -13,10 +13,13 @@ from contracts import Domain, item_domain
 from features.trending import Window, read_trending
 from models.filters import Scored
 from serving.deps import PopularDep, RegistryDep, RulesDep, SettingsDep, StoreDep
+from serving.edge.parameters import invalid_query
 from serving.recommend.fallback import FALLBACK_HEADER, STORE_UNAVAILABLE
 from serving.recommend.signals import SignalsUnavailable, bounded
+from serving.schemas.recommendations import KindParam, kind_in_domain
 
 router = APIRouter(prefix="/v1", tags=["trending"])
+KIND_READ = 500  # trending of one kind: picked from the domain's top 500
 
 
 class TrendingItem(BaseModel):
@@ -46,10 +49,16 @@ async def get_trending(
     window: Annotated[Window, Query(description="1m and 5m: counts; 1h: decayed score")]
     = Window.one_hour,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
+    kind: Annotated[KindParam, Query()] = None,
 ) -> TrendingResponse:
+    try:
+        kind_in_domain(kind, domain)
+    except ValueError as exc:
+        raise invalid_query("kind", str(exc), kind) from None
     now = time.time()
-    # room for what merchandising filters drop
+    # room for what merchandising filters drop, and for the other kinds of the domain
     read_k = 2 * k + 10 if rules.current.rules else k
+    read_k = max(10 * read_k, KIND_READ) if kind is not None else read_k
     try:
         rows = await bounded(read_trending(store, domain=domain, window=window, k=read_k, now=now,
                                            half_life_s=settings.trending_half_life_s),
@@ -59,8 +68,11 @@ async def get_trending(
                                          model=registry.current.champion)
         rows = [(s.item_id, s.score) for s in items]
         response.headers[FALLBACK_HEADER] = STORE_UNAVAILABLE
+    if kind is not None:
+        rows = [(item, score) for item, score in rows if item.partition(":")[0] == kind]
     served, applied = await rules.apply([Scored(item, score) for item, score in rows], k,
-                                        admit=lambda item: item_domain(item) is domain)
+                                        admit=lambda item: item_domain(item) is domain and (
+                                            kind is None or item.partition(":")[0] == kind))
     return TrendingResponse(
         domain=domain, window=window, k=k, as_of=datetime.fromtimestamp(now, UTC),
         items=[TrendingItem(item_id=s.item_id, score=s.score) for s in served], rules=applied,

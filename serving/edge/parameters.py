@@ -79,3 +79,9 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     if isinstance(node, list):
         return [_inline(v, defs) for v in node]
     return node
+
+
+def invalid_query(name: str, message: str, value: object) -> RequestValidationError:
+    """A 422 naming query parameter `name`, in FastAPI's shape (a check across fields)."""
+    return RequestValidationError([{"loc": ("query", name), "msg": message,
+                                    "type": "value_error", "input": value}])

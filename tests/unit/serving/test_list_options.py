@@ -212,3 +212,25 @@ def test_hostile_cursors_are_422_naming_cursor(mixed: TestClient, cursor: str) -
 def test_an_oversized_cursor_is_refused() -> None:
     with pytest.raises(paging.InvalidCursor):
         paging.decode("A" * (paging.MAX_CURSOR_CHARS + 1), request=b"\0" * paging.BINDING)
+
+
+def test_trending_of_one_kind(mixed: TestClient) -> None:
+    import time
+
+    from features.online import IncrScores, WriteBatch
+    from features.trending import decay_factor, epoch_of, trending_key
+
+    now = time.time()
+    epoch = epoch_of(now)
+    scores = {f"post:hot{n}": 100.0 - n for n in range(30)}
+    scores |= {"community:g1": 5.0, "community:g2": 4.0}
+    batch = WriteBatch()
+    batch.add(IncrScores(key=trending_key("community", epoch),
+                         deltas={i: s * decay_factor(now, epoch, 900.0)
+                                 for i, s in scores.items()}))
+    mixed.portal.call(mixed.app.state.store.apply, batch)  # type: ignore[attr-defined]
+    body = mixed.get("/v1/trending", params={"domain": "community", "k": 2,
+                                             "kind": "community"}).json()
+    assert ids(body) == ["community:g1", "community:g2"]
+    bad = mixed.get("/v1/trending", params={"domain": "commerce", "kind": "show"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "kind"]
