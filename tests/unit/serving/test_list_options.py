@@ -17,7 +17,13 @@ from agora.settings import ServingSettings
 from models.catalog import build
 from models.interactions import Interactions
 from serving.recommend import paging
-from tests.unit.serving.conftest import CATEGORIES, FakeSource, item_ids, serving_client
+from tests.unit.serving.conftest import (
+    CATEGORIES,
+    FakeSource,
+    app_state,
+    item_ids,
+    serving_client,
+)
 from tests.unit.serving.test_recommendations_api import push_recent
 
 KINDS = ("product", "post", "episode", "show", "community")
@@ -130,7 +136,7 @@ def test_explain_names_live_history_and_fallback_reasons(mixed: TestClient) -> N
 
 
 def mixed_source_model(client: TestClient):
-    return client.app.state.model_source.versions["1"]  # type: ignore[attr-defined]
+    return app_state(client).model_source.versions["1"]
 
 
 # --- cursor ------------------------------------------------------------------------------
@@ -228,7 +234,8 @@ def test_trending_of_one_kind(mixed: TestClient) -> None:
     batch.add(IncrScores(key=trending_key("community", epoch),
                          deltas={i: s * decay_factor(now, epoch, 900.0)
                                  for i, s in scores.items()}))
-    mixed.portal.call(mixed.app.state.store.apply, batch)  # type: ignore[attr-defined]
+    assert mixed.portal is not None
+    mixed.portal.call(app_state(mixed).store.apply, batch)
     body = mixed.get("/v1/trending", params={"domain": "community", "k": 2,
                                              "kind": "community"}).json()
     assert ids(body) == ["community:g1", "community:g2"]
