@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import faust
+from mode import ServiceT
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from agents.commerce.context import CommerceContext
@@ -60,8 +62,24 @@ def contexts(settings: WorkerSettings) -> dict[str, Context]:
     }
 
 
+class WorkerApp(faust.App):
+    """The Faust app, with the batched consumer started beside Faust's own services."""
+
+    ingest: ServiceT | None = None
+
+    def on_init_dependencies(self) -> Iterable[ServiceT]:
+        # Right after the producer (which its pipelines send with), so it starts before
+        # Faust's consumer has joined its group, not after (an app task would wait for that
+        # join), and stops before the producer.
+        services = list(super().on_init_dependencies())
+        if self.ingest is not None:
+            at = next((i + 1 for i, s in enumerate(services) if s is self.producer), 0)
+            services.insert(at, self.ingest)
+        return services
+
+
 def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) -> faust.App:
-    app = faust.App(
+    app = WorkerApp(
         faust_group(settings.worker_app_id),  # its consumer group: agents.streams
         broker=f"kafka://{settings.kafka_bootstrap}",
         datadir=str(settings.data_dir / "faust"),  # not ./<app id>-data in the caller's cwd
@@ -99,10 +117,7 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
                          max_records=settings.worker_batch_max,
                          within_s=settings.worker_batch_within_s,
                          session_timeout_s=settings.worker_session_timeout_s)
-
-    @app.task
-    async def start_ingest() -> None:
-        await app.add_runtime_dependency(ingest)  # stopped with the app
+    app.ingest = ingest
 
     @app.page("/metrics")
     async def metrics_page(web: Any, request: Any) -> Any:
