@@ -144,18 +144,38 @@ async def measure(bootstrap: str, url: str | None, tmp: str) -> dict[str, float]
     env = {**os.environ, "AGORA_KAFKA_BOOTSTRAP": bootstrap, "AGORA_DATA_DIR": tmp,
            "AGORA_REDIS_URL": url or "", "AGORA_LOG_LEVEL": "WARNING",
            "AGORA_WORKER_APP_ID": f"bench-{uuid.uuid4().hex[:6]}"}
+    web_port = free_port()
     worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "launch.cli", "worker", "--web-port", str(free_port()), env=env,
+        sys.executable, "-m", "launch.cli", "worker", "--web-port", str(web_port), env=env,
         stdout=subprocess.DEVNULL)
     try:
         rate = await agents_rate(store, N_EVENTS)
+        before = await batch_times(web_port)
         lat = sorted(await freshness(bootstrap, store))
+        after = await batch_times(web_port)
     finally:
         worker.terminate()
         await worker.wait()
         await store.close()
+    batches = after[1] - before[1]
     return {"agents": rate, "raw": raw_rate, "p50": statistics.median(lat),
-            "p99": lat[min(len(lat) - 1, int(0.99 * len(lat)))], "probes": len(lat)}
+            "p99": lat[min(len(lat) - 1, int(0.99 * len(lat)))], "probes": len(lat),
+            "batches": batches, "batch_s": (after[0] - before[0]) / max(batches, 1)}
+
+
+async def batch_times(web_port: int) -> tuple[float, float]:
+    """The worker's batch processing seconds and batches so far, summed over contexts
+    (`agora_worker_processing_seconds`): how much of the freshness is the batch's own work."""
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"http://127.0.0.1:{web_port}/metrics", timeout=5)).text
+    total = {"sum": 0.0, "count": 0.0}
+    for line in text.splitlines():
+        for part in total:
+            if line.startswith(f"agora_worker_processing_seconds_{part}{{"):
+                total[part] += float(line.rsplit(" ", 1)[1])
+    return total["sum"], total["count"]
 
 
 def bench_redis(url: str) -> str | None:
@@ -181,6 +201,9 @@ def main() -> None:
         "ratio_agents_to_raw": round(m["agents"] / m["raw"], 4),
         "freshness_rate_events_per_s": RATE, "freshness_probes": m["probes"],
         "freshness_p50_s": round(m["p50"], 4), "freshness_p99_s": round(m["p99"], 4),
+        "freshness_context_batches": round(m["batches"]),
+        "freshness_batch_mean_s": round(m["batch_s"], 4),
+        "worker_settings": {k: v for k, v in os.environ.items() if k.startswith("AGORA_WORKER")},
     }
     out = Path("bench/results/stream.json")
     out.parent.mkdir(parents=True, exist_ok=True)
