@@ -140,8 +140,9 @@ async def _lifespan(app: FastAPI, *, settings: ServingSettings) -> AsyncIterator
         popular = state.popular = PopularItems(
             store=store, half_life_s=settings.trending_half_life_s,
             timeout_s=settings.store_timeout_s)
+        merchandising = state.rules = live_rules(core.bus)
         state.recommendations = RecommendationService(
-            registry=registry, popular=popular,
+            registry=registry, popular=popular, rules=merchandising,
             signals=StoreSignals(store=store, catalogue=partial(product_words, core.bus)),
             challenger_share=settings.challenger_share, store_timeout_s=settings.store_timeout_s)
         state.live_analytics = LiveAnalytics(
@@ -149,7 +150,6 @@ async def _lifespan(app: FastAPI, *, settings: ServingSettings) -> AsyncIterator
             lag=ConsumerLag(bootstrap=settings.kafka_bootstrap, group=settings.worker_app_id,
                             topics=SOURCE_TOPICS),
             models=lambda: models_in_service(registry))
-        merchandising = state.rules = live_rules(core.bus)
         for part in (publisher, registry, health, merchandising):
             await opened.enter_async_context(_started(part.start, part.stop))
         yield

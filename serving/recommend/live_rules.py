@@ -21,6 +21,7 @@ from typing import Any
 from models.filters import Scored
 from serving.recommend.rules import (
     EMPTY,
+    FILTER,
     NO_ATTRIBUTES,
     ItemAttributes,
     RuleSet,
@@ -51,6 +52,8 @@ class LiveRules:
         self.current: RuleSet = EMPTY
         self._cache: dict[str, tuple[float, ItemAttributes]] = {}
         self._task: asyncio.Task[None] | None = None
+        # how long a request waits for attributes the cache lacks (then: its kind alone)
+        self.attribute_timeout_s = ATTRIBUTE_TIMEOUT_S
 
     async def start(self) -> None:
         await self.refresh()
@@ -78,18 +81,30 @@ class LiveRules:
             await self.refresh()
 
     async def apply(self, candidates: Sequence[Scored], k: int, *,
-                    admit: Callable[[str], bool] | None = None
+                    admit: Callable[[str], bool] | None = None, rest: bool = False
                     ) -> tuple[list[Scored], list[str]]:
-        """`apply_rules` with the rules in service and the attributes they need."""
+        """`apply_rules` with the rules in service and the attributes they need; `rest`: the
+        candidates beyond the first `k` follow them (those no filter drops), for what cuts the
+        list afterwards (pages, stock)."""
         rule_set = self.current
         if not rule_set.rules:
-            return list(candidates[:k]), []
+            return list(candidates if rest else candidates[:k]), []
         attributes: Mapping[str, ItemAttributes] = {}
         if rule_set.needs_attributes:
             attributes = await self.attributes([c.item_id for c in candidates])
+        now = self._clock()
         if admit is None:
-            return apply_rules(candidates, rule_set, attributes, k, now=self._clock())
-        return apply_rules(candidates, rule_set, attributes, k, admit=admit, now=self._clock())
+            items, applied = apply_rules(candidates, rule_set, attributes, k, now=now)
+        else:
+            items, applied = apply_rules(candidates, rule_set, attributes, k, admit=admit,
+                                         now=now)
+        if rest:
+            taken = {s.item_id for s in items}
+            filters = rule_set.of(FILTER)
+            items += [c for c in candidates if c.item_id not in taken and not any(
+                r.drops(c.item_id, attributes.get(c.item_id, NO_ATTRIBUTES), now)
+                for r in filters)]
+        return items, applied
 
     async def attributes(self, item_ids: list[str]) -> dict[str, ItemAttributes]:
         """The attributes of the items the catalogue describes, cached `ATTRIBUTE_TTL_S`; an
@@ -105,16 +120,21 @@ class LiveRules:
                 missing.append(item_id)
         if not missing:
             return out
+        # shielded: a fetch past the timeout still fills the cache for the next request
+        fetch = asyncio.ensure_future(self._fetch(missing, now))
         try:
-            found = await asyncio.wait_for(self._describe(missing), ATTRIBUTE_TIMEOUT_S)
+            out.update(await asyncio.wait_for(asyncio.shield(fetch), self.attribute_timeout_s))
         except Exception as exc:
             log.warning("item attributes unavailable: %s", type(exc).__name__)
-            return out
+        return out
+
+    async def _fetch(self, item_ids: list[str], now: float) -> dict[str, ItemAttributes]:
+        found = await self._describe(item_ids)
         if len(self._cache) > MAX_CACHED:
             self._cache.clear()
-        for item_id in missing:
+        out: dict[str, ItemAttributes] = {}
+        for item_id in item_ids:
             view = found.get(item_id)
-            attrs = NO_ATTRIBUTES if view is None else ItemAttributes.from_view(view)
-            self._cache[item_id] = (now + ATTRIBUTE_TTL_S, attrs)
-            out[item_id] = attrs
+            out[item_id] = NO_ATTRIBUTES if view is None else ItemAttributes.from_view(view)
+            self._cache[item_id] = (now + ATTRIBUTE_TTL_S, out[item_id])
         return out

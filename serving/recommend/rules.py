@@ -13,8 +13,8 @@ the rules that changed it. Steps, in order:
    in the list replace the lowest items that no earlier promotion holds, and take evenly
    spaced slots;
 4. **pin**: each pinned item goes to its position (1-based; an earlier rule wins a tie, the
-   later one takes the next slot), inserted even when the model did not return it, unless
-   `admit` refuses it (the request's exclusions and filters) or a filter drops it.
+   later one takes the next slot), inserted even when the candidates lack it if `admit`
+   allows it (the request's exclusions and filters); never when a filter drops it.
 
 A rule is named when it changed the answer: a filter that dropped an item the first k
 candidates held, a boost that moved a served item up, a bury that moved one of the first k
@@ -178,8 +178,8 @@ def apply_rules(candidates: Sequence[Scored], rule_set: RuleSet,
                 admit: Callable[[str], bool] = _admit_all, now: float = 0.0,
                 ) -> tuple[list[Scored], list[str]]:
     """The at most `k` items to serve, without duplicates, and the ids of the rules that
-    changed them (in the rule set's order). `admit` says whether an item from outside the
-    candidates (a pin) may be served to this request."""
+    changed them (in the rule set's order). `admit` says whether an item the candidates
+    lack (a pin) may be served to this request."""
     ranked = list({c.item_id: c for c in reversed(candidates)}.values())[::-1]  # first wins
     if not rule_set.rules or k <= 0:
         return ranked[:max(k, 0)], []
@@ -201,8 +201,9 @@ def apply_rules(candidates: Sequence[Scored], rule_set: RuleSet,
     def passes(item_id: str) -> bool:
         return not any(r.drops(item_id, attrs(item_id), now) for r in filters)
 
+    offered = {c.item_id for c in ranked}
     pins = sorted((p for p in rule_set.of(PIN) if p.item_id and p.position <= k
-                   and admit(p.item_id) and passes(p.item_id)),
+                   and (p.item_id in offered or admit(p.item_id)) and passes(p.item_id)),
                   key=lambda p: (p.position, p.seq))
     pinned = {p.item_id for p in pins}
     ordered = _boosted(kept, rule_set, attrs, k, now, changed)

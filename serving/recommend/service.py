@@ -165,9 +165,10 @@ class RecommendationService:
         one call each, before paging and the stock cut: they see every candidate.
         `admit`: whether a pinned item the candidates lack may be inserted (None: never)."""
         items = outcome.items
-        if self._rules is not None:
+        if self._rules is not None:  # over what this page and the earlier ones show
+            shown = query.k + (len(query.page.served) if query.page is not None else 0)
             items, outcome.rules = await self._rules.apply(
-                items, max(len(items), query.k), admit=admit or _no_insertion)
+                items, shown, admit=admit or _no_insertion, rest=True)
         page = query.page
         if page is not None:
             outcome.ranking_changed = page.ranking != outcome.ranking

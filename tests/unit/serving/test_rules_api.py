@@ -87,16 +87,96 @@ def wait_for(condition, timeout_s: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def make_rule(client, body) -> str:
+    made = client.post("/v1/rules", json=body)
+    assert made.status_code == 201, made.text
+    wait_for(lambda: app_state(client).rules.current.revision == made.json()["revision"])
+    return str(made.json()["rule_id"])
+
+
+def listed(answer) -> list[str]:
+    assert answer.status_code == 200, answer.text
+    return [i["item_id"] for i in answer.json()["items"]]
+
+
+def test_each_kind_of_rule_on_the_lists(client):
+    """Over the item-kNN model: user u0 mostly touched audio products (conftest)."""
+    books = range(40)  # the catalogue describes the books: category, price 2n, a seller
+    assert client.put("/v1/catalog/products", json={"products": [
+        {"sku": f"books{n}", "title": f"book {n}", "category": "novels",
+         "price": {"amount": 2 * n, "currency": "USD"}} for n in books]}).status_code == 200
+    for n in books:
+        assert client.post("/v1/catalog/listings", json={
+            "seller_id": "s-odd" if n % 2 else "s-even", "sku": f"books{n}",
+            "price": {"amount": 2 * n, "currency": "USD"}}).status_code == 201
+    # a loaded test machine may take longer than a request waits for the catalogue
+    app_state(client).rules.attribute_timeout_s = 10.0
+    newcomer = "/v1/users/newcomer/recommendations?k=10&domain=commerce"
+    plain = listed(client.get(newcomer))
+    cheap = {f"product:books{n}" for n in books if 2 * n <= 45}
+    boost = make_rule(client, {"action": "boost", "weight": 2.0,
+                               "match": {"categories": ["novels"], "price_max": 45}})
+    answer = client.get(newcomer)
+    got = listed(answer)
+    boosted = [i for i in got if i in cheap]
+    assert boosted and got[:len(boosted)] == boosted  # every cheap novel served comes first
+    assert all(got.index(i) <= plain.index(i) for i in boosted if i in plain)
+    assert answer.json()["rules"] == [boost]
+
+    odd = make_rule(client, {"action": "filter", "mode": "exclude",
+                             "match": {"sellers": ["s-odd"]}})
+    got = listed(client.get(newcomer))
+    assert not {f"product:books{n}" for n in books if n % 2} & set(got)
+
+    pin = make_rule(client, {"action": "pin", "item_id": "product:books8", "position": 3})
+    answer = client.get(newcomer)
+    assert listed(answer)[2] == "product:books8"
+    assert pin in answer.json()["rules"]
+    # not in a podcast list, nor in a list that excludes it
+    assert "product:books8" not in listed(
+        client.get("/v1/users/u0/recommendations?k=10&domain=podcast"))
+    assert "product:books8" not in listed(client.get(
+        "/v1/users/u0/recommendations?k=10&exclude=product:books8"))
+
+    for rule in (boost, odd, pin):
+        client.delete(f"/v1/rules/{rule}")
+    # a promotion of items the model ranks 21st to 30th gets 30% of a list of 10
+    deep = listed(client.get("/v1/users/u0/recommendations?k=30"))[20:]
+    promo = make_rule(client, {"action": "promote", "share": 0.3,
+                               "match": {"item_ids": deep}})
+    answer = client.get("/v1/users/u0/recommendations?k=10")
+    assert len(set(listed(answer)) & set(deep)) >= 3 and answer.json()["rules"] == [promo]
+    client.delete(f"/v1/rules/{promo}")
+    pin = make_rule(client, {"action": "pin", "item_id": "product:books8", "position": 1})
+    similar = client.get("/v1/items/product:audio1/similar?k=10")
+    assert listed(similar)[0] == "product:books8" and similar.json()["rules"] == [pin]
+    assert "product:books8" not in listed(client.get(
+        "/v1/items/product:books8/similar?k=10"))  # never an item's own neighbour
+    client.delete(f"/v1/rules/{pin}")
+
+    # rank reorders the storefront's candidates, never adds one
+    candidates = ["product:audio1", "product:audio2", "product:books2"]
+    pin = make_rule(client, {"action": "pin", "item_id": "product:books2", "position": 1})
+    make_rule(client, {"action": "pin", "item_id": "product:books9", "position": 2})
+    ranked = client.post("/v1/rank", json={"user_id": "u0", "candidates": candidates})
+    assert listed(ranked)[0] == "product:books2" and set(listed(ranked)) == set(candidates)
+    assert ranked.json()["rules"] == [pin]
+
+
 def test_a_rule_created_on_one_replica_is_served_by_another(settings, source):
     """Two app instances on one database (a SQLite file): the second follows the revision."""
     with serving_client(settings, source) as one, serving_client(settings, source) as two:
         assert two.get("/v1/trending?domain=commerce").json()["rules"] == []
+        assert two.get("/v1/users/u0/recommendations?k=5").json()["rules"] == []
         pin = one.post("/v1/rules", json={"action": "pin", "item_id": "product:audio7",
                                           "position": 1}).json()
         wait_for(lambda: app_state(two).rules.current.revision == pin["revision"])
         trending = two.get("/v1/trending?domain=commerce").json()
         assert [i["item_id"] for i in trending["items"]][:1] == ["product:audio7"]
         assert trending["rules"] == [pin["rule_id"]]
+        recommended = two.get("/v1/users/u0/recommendations?k=5").json()
+        assert recommended["items"][0]["item_id"] == "product:audio7"
+        assert recommended["rules"] == [pin["rule_id"]]
         # a pin of another domain's item stays out of this domain's list
         assert two.get("/v1/trending?domain=podcast").json()["rules"] == []
         one.patch(f"/v1/rules/{pin['rule_id']}", json={"active": False})
