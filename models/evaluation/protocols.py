@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,14 +82,17 @@ def run(protocol: Protocol, models: Sequence[str] = DEFAULT_MODELS, *, k: int = 
                               "k": k, "models": {}}
     for name in tqdm(models, desc="models", disable=not progress):
         params: dict[str, Any] = {}
+        started = time.perf_counter()
         if tuned:
             params = tune(name, protocol.train, carve=protocol.carve, k=k, side=protocol.side,
                           exclude_seen=protocol.exclude_seen).params
+        tune_seconds = time.perf_counter() - started
         metrics = evaluate(build(name, **params), protocol.train, protocol.test, k=k,
                            side=protocol.side, exclude_seen=protocol.exclude_seen)
         entry = {f"{m}@{k}": round(metrics[f"{m}@{k}"], 6) for m in REPORTED}
         entry["coverage"] = round(metrics["coverage"], 6)
         entry["train_seconds"] = round(metrics["train_seconds"], 4)
+        entry["tune_seconds"] = round(tune_seconds, 4)
         report["models"][name] = entry
         log.info("%s %s params=%s", name, entry, params)
     return report

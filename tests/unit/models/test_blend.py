@@ -57,11 +57,10 @@ def test_tuning_the_blend_scores_what_the_refitted_hybrid_scores() -> None:
 
 
 def test_a_default_hybrid_chooses_its_blend_on_a_holdout_of_its_own_data() -> None:
-    model = HybridRecommender(cf="ease", cf_params={"l2": 10.0})
+    model = HybridRecommender(cf="ease", cf_params={"l2": 10.0}, tune_blend=True)
     model.fit(clustered_interactions(users=80))
     assert model.blend_validation is not None and model.blend_validation > 0
     assert model.params["weights"]["cf"] == 1.0
     also = {k for k in model.also if model.weights[k] > 0}
     assert set(model.components) == {"cf", "content"} | also  # unweighted parts not refitted
-    explicit = HybridRecommender(cf="ease", weights={"cf": 1.0, "content": 0.5})
-    assert explicit.tune_blend is False  # given weights are kept as given
+    assert HybridRecommender().tune_blend is False  # the preset keeps its weights

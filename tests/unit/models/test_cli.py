@@ -42,7 +42,7 @@ def test_evaluate_movielens_prints_the_report(tmp_path: Path,
     assert report["dataset"] == "movielens-100k" and report["k"] == 10
     assert set(report["models"]) == {"popularity", "ease"}
     assert set(report["models"]["ease"]) == {"ndcg@10", "precision@10", "recall@10", "map@10",
-                                             "coverage", "train_seconds"}
+                                             "coverage", "train_seconds", "tune_seconds"}
     assert report["models"]["ease"]["ndcg@10"] > report["models"]["popularity"]["ndcg@10"]
 
 
