@@ -74,7 +74,31 @@ def register_model(tracking_uri: str) -> dict[str, object]:
                                      registered_name=MODEL_NAME)
     move_alias(MODEL_NAME, registered.version)
     return {"model": "item_knn", "items": len(data.item_ids), "users": len(data.user_ids),
-            "interactions": data.nnz, "fit_s": round(fit_s, 2), "version": registered.version}
+            "interactions": data.nnz, "fit_s": round(fit_s, 2), "version": registered.version,
+            "in_process_us": explain_cost(model)}
+
+
+def explain_cost(model: Any, users: int = 2000) -> dict[str, float]:
+    """In process, one user after another: `recommend` alone, and with the `explain` call
+    serving adds for explain=true (the user's trained items, then the model's contributions);
+    medians in µs. Steadier than the HTTP runs on a shared machine."""
+    from serving.recommend.served import ServedModel
+    from serving.recommend.service import EXPLAIN_ITEMS, trained_items
+
+    served = ServedModel(name=MODEL_NAME, version="0", alias="champion", model=model,
+                         loaded_at=0.0)
+    plain, explained = [], []
+    for u in range(users):
+        user = f"u{u}"
+        started = time.perf_counter()
+        items = model.recommend(user, 10)
+        middle = time.perf_counter()
+        model.explain(trained_items(served, user), [s.item_id for s in items], EXPLAIN_ITEMS)
+        done = time.perf_counter()
+        plain.append(middle - started)
+        explained.append(done - started)
+    return {"recommend": round(float(np.median(plain)) * 1e6, 1),
+            "recommend_and_explain": round(float(np.median(explained)) * 1e6, 1)}
 
 
 def start_server(tmp: Path, tracking_uri: str, port: int,
@@ -172,11 +196,14 @@ def main() -> None:
             sample = httpx.get(f"{base}{rec_paths[0]}", headers={"X-API-Key": API_KEY}).json()
             assert sample["model"]["version"] == model["version"], sample
             floor_paths = [p.replace("/v1/users/", "/bench/floor/") for p in rec_paths]
+            # explain=true: the same users, each item with the history items behind it
+            explain_paths = [f"{p}&explain=true" for p in rec_paths]
             runs: dict[str, dict[str, dict[str, Any]]] = {
-                "hello": {}, "floor": {}, "recommendations": {}}
+                "hello": {}, "floor": {}, "recommendations": {}, "explain": {}}
             for connections in (32, 128):
                 for endpoint, paths in (("hello", [HELLO_PATH]), ("floor", floor_paths),
-                                        ("recommendations", rec_paths)):
+                                        ("recommendations", rec_paths),
+                                        ("explain", explain_paths)):
                     runs[endpoint][str(connections)] = load(base, paths, connections,
                                                             args.duration, tmp)
         finally:
@@ -186,11 +213,13 @@ def main() -> None:
              for c in ("32", "128")}
     floor_ratio = {c: round(runs["floor"][c]["rps"] / runs["hello"][c]["rps"], 3)
                    for c in ("32", "128")}
+    explain_ratio = {c: round(runs["explain"][c]["rps"] / runs["hello"][c]["rps"], 3)
+                     for c in ("32", "128")}
     store = "redis" if args.redis else "embedded SQLite"
     write_result("serving-redis" if args.redis else "serving", {
         "endpoints": runs, "throughput_ratio": ratio, "model": model,
         # the recommendation route's signature with no work: what FastAPI alone costs
-        "floor_throughput_ratio": floor_ratio,
+        "floor_throughput_ratio": floor_ratio, "explain_throughput_ratio": explain_ratio,
         "targets": {"throughput_ratio": ">= 0.5", "p99_s_at_32": "<= 0.025"},
         "setup": f"uvicorn 1 worker (uvloop, httptools), {store} online store, no broker;"
                  " load from wrk (or bench.loadgen) in a second process on loopback"})

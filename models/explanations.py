@@ -26,9 +26,8 @@ def contributions(index: dict[str, int], user_history: Sequence[str], item_ids: 
     rows = np.asarray([index[h] for h in history], dtype=np.int64)
     cols = np.asarray([index[t] for t in targets], dtype=np.int64)
     values = np.asarray(block(rows, cols), dtype=np.float64)
-    out: dict[str, list[str]] = {}
-    for t, target in enumerate(targets):
-        column = values[:, t]
-        best = np.argsort(-column, kind="stable")[:n]
-        out[target] = [history[h] for h in best if column[h] > 0]
-    return out
+    best = np.argsort(-values, axis=0, kind="stable")[:n]  # (n, targets), largest first
+    positive = np.take_along_axis(values, best, axis=0) > 0
+    return {target: [history[h] for h, ok in zip(best[:, t].tolist(), positive[:, t].tolist(),
+                                                  strict=True) if ok]
+            for t, target in enumerate(targets)}

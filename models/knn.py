@@ -91,8 +91,20 @@ class ItemKNNRecommender(Recommender):
                 ) -> dict[str, list[str]]:
         """Per item, the history items that added most to its score: sim(j, i) is exactly
         history item j's share of score(u, i)."""
-        return contributions(self._item_index, user_history, item_ids, n,
-                             lambda rows, cols: self._sim[rows][:, cols].toarray())
+        return contributions(self._item_index, user_history, item_ids, n, self._pairs)
+
+    def _pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """sim[rows][:, cols] dense, from the padded neighbour rows (a sparse fancy index
+        costs about 100 µs; this about a tenth)."""
+        near = self._neighbours
+        index, score = near.index[rows], near.score[rows]
+        order = np.argsort(cols)
+        ordered = cols[order]
+        at = np.minimum(np.searchsorted(ordered, index), len(cols) - 1)
+        r, w = np.nonzero((ordered[at] == index) & (score != 0))
+        out = np.zeros((len(rows), len(cols)), dtype=np.float64)
+        out[r, order[at[r, w]]] = score[r, w]
+        return out
 
 
 @dataclass(frozen=True, slots=True)
