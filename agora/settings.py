@@ -130,6 +130,20 @@ class ServingSettings(StreamSettings, RegistrySettings, AdminKeySettings):
     # models from the registry (docs/serving.md)
     model_poll_s: float = Field(default=5.0, gt=0, description="How often aliases are re-read.")
     challenger_share: float = Field(default=0.0, ge=0.0, le=1.0)
+    # the A/B test's decision (serving/recommend/experiments.py, docs/serving.md)
+    ab_auto_promote: bool = Field(
+        default=False, description="Make a challenger that won its A/B test the champion.")
+    ab_alpha: float = Field(default=0.05, gt=0, lt=1, description="False decision rate.")
+    ab_tau: float = Field(default=0.02, gt=0, le=1,
+                          description="The mSPRT mixture's spread: the CTR lift expected.")
+    ab_min_served: int = Field(default=1000, ge=1,
+                               description="Lists per arm before anything is decided.")
+    # rotation: recently served items lowered (serving/recommend/diversity.py)
+    rotation_penalty: float = Field(
+        default=0.0, ge=0.0, le=2.0, description="Taken off a recently served item's value "
+        "(relevance is 0..1; over 1 serves it after every other candidate); 0 is off.")
+    rotation_window_s: float = Field(default=3600.0, gt=0, le=86_400.0,
+                                     description="How recent a served item counts.")
     # request handling
     store_timeout_s: float = Field(default=0.05, gt=0, description="Budget of a feature read.")
     rate_limit_per_s: float = Field(

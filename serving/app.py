@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from agora.settings import ServingSettings
 from contracts.topics import SOURCE_TOPICS
 from features.online import open_store
+from serving.analytics.experiment import LiveExperiment, RegistryAliases
 from serving.analytics.lag import ConsumerLag
 from serving.analytics.models_in_service import models_in_service
 from serving.analytics.service import LiveAnalytics
@@ -43,6 +44,8 @@ from serving.edge.rate_limit import RateLimiter, RateLimitMiddleware, budget
 from serving.edge.request_id import RequestIdMiddleware
 from serving.health_risk.scorers import HealthModels, MlflowHealthSource
 from serving.publisher import EventPublisher
+from serving.recommend.diversity import Rotation
+from serving.recommend.experiments import SequentialTest
 from serving.recommend.fallback import PopularItems
 from serving.recommend.model_registry import MlflowModelSource, ModelRegistry, ModelSource
 from serving.recommend.service import RecommendationService
@@ -144,12 +147,20 @@ async def _lifespan(app: FastAPI, *, settings: ServingSettings) -> AsyncIterator
         state.recommendations = RecommendationService(
             registry=registry, popular=popular, rules=merchandising,
             signals=StoreSignals(store=store, catalogue=partial(product_words, core.bus)),
-            challenger_share=settings.challenger_share, store_timeout_s=settings.store_timeout_s)
+            challenger_share=settings.challenger_share, store_timeout_s=settings.store_timeout_s,
+            rotation=Rotation(store=store, penalty=settings.rotation_penalty,
+                              window_s=settings.rotation_window_s,
+                              timeout_s=settings.store_timeout_s))
+        experiment = state.experiment = LiveExperiment(
+            store=store, registry=registry, auto_promote=settings.ab_auto_promote,
+            rule=SequentialTest(alpha=settings.ab_alpha, tau=settings.ab_tau,
+                                min_served=settings.ab_min_served),
+            aliases=RegistryAliases(tracking_uri=settings.mlflow_uri, name=settings.model_name))
         state.live_analytics = LiveAnalytics(
             source=StoreAnalytics(store=store, half_life_s=settings.trending_half_life_s),
             lag=ConsumerLag(bootstrap=settings.kafka_bootstrap, group=settings.worker_app_id,
                             topics=SOURCE_TOPICS),
-            models=lambda: models_in_service(registry))
-        for part in (publisher, registry, health, merchandising):
+            models=lambda: models_in_service(registry), experiment=experiment.read)
+        for part in (publisher, registry, health, merchandising, experiment):
             await opened.enter_async_context(_started(part.start, part.stop))
         yield

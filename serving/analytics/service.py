@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from features.online import StoreUnavailable
@@ -27,8 +27,10 @@ class LiveAnalytics:
         source: AnalyticsSource,
         lag: LagSource | None,
         models: Callable[[], list[dict[str, Any]] | None] = lambda: None,
+        experiment: Callable[[float], Awaitable[dict[str, Any]]] | None = None,
         cache_s: float = 0.5,
     ) -> None:
+        self._experiment = experiment
         self._source = source
         self._lag = lag
         self._models = models
@@ -58,10 +60,18 @@ class LiveAnalytics:
         reading = await self._lag.read() if self._lag is not None else None
         out["consumer_lag"] = reading.as_json() if reading is not None else None
         out["models_in_service"] = self._models()
+        out["experiment"] = await self.experiment(now)
+        _mark_arms(out.get("ctr"), out["experiment"])
         for name in ("consumer_lag", "models_in_service"):
             if out[name] is None:
                 out["missing"].append(name)
         return out
+
+    async def experiment(self, now: float | None = None) -> dict[str, Any] | None:
+        """The A/B test (serving.analytics.experiment); None without one wired."""
+        if self._experiment is None:
+            return None
+        return await self._experiment(time.time() if now is None else now)
 
     async def acknowledge(self, product_id: str) -> float | None:
         """Acknowledge the product's open low-stock alert; None when it has none."""
@@ -75,3 +85,17 @@ class LiveAnalytics:
             self._cached = None
             self._cached_at = -float("inf")
         return at
+
+
+def _mark_arms(rows: Any, experiment: dict[str, Any] | None) -> None:
+    """The CTR rows of the models in the A/B test carry their arm: lists served since the
+    test began, CTR with its interval, and the decision."""
+    if not rows or not experiment or not experiment.get("decision"):
+        return
+    for row in rows:
+        arm = experiment.get(row.get("variant")) if row.get("variant") in (
+            "champion", "challenger") else None
+        if arm and arm.get("model") == row.get("model"):
+            row["ab"] = {"served": arm["served"], "ctr": arm["ctr"],
+                         "ctr_interval": arm["ctr_interval"],
+                         "decision": experiment["decision"]["status"]}

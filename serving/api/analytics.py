@@ -90,6 +90,14 @@ async def stream_overview(
     )
 
 
+@router.get("/experiments", dependencies=OPS)
+async def get_experiments(live: LiveDep) -> dict[str, Any]:
+    """The A/B test of the models in service: each arm's lists served and CTR (Wilson 95%
+    interval), and the decision (mSPRT: `collecting`, `running`, `won`, `lost` or
+    `no_experiment`) with the challenger's lift and its always-valid interval."""
+    return await live.experiment() or {"decision": None, "error": "no experiment wired"}
+
+
 class Acknowledgement(BaseModel):
     product_id: str
     acknowledged_at: float

@@ -15,6 +15,7 @@ from enum import StrEnum
 from contracts import item_domain
 from models.filters import Filters, Scored
 from serving.recommend import paging
+from serving.recommend.diversity import NO_ROTATION, Rotation, diversified, pool_size
 from serving.recommend.experiments import assign
 from serving.recommend.fallback import (
     INVENTORY_UNAVAILABLE,
@@ -82,6 +83,7 @@ class Query:
     include_consumed: bool = False
     explain: bool = False
     page: paging.Page | None = None  # None: the first page
+    diversity: float = 0.0  # 0..1: maximal marginal relevance (diversity.py); 0 = the model's
 
 
 @dataclass(kw_only=True)
@@ -101,8 +103,9 @@ class Outcome:
 class RecommendationService:
     def __init__(self, *, registry: ModelRegistry, signals: LiveSignals, popular: PopularItems,
                  challenger_share: float, store_timeout_s: float,
-                 rules: LiveRules | None = None) -> None:
+                 rules: LiveRules | None = None, rotation: Rotation = NO_ROTATION) -> None:
         self._registry = registry
+        self._rotation = rotation
         self._rules = rules
         self._signals = signals
         self._popular = popular
@@ -141,7 +144,8 @@ class RecommendationService:
                 fallbacks.append(STORE_UNAVAILABLE)
             trending = [t for t in trending if admits(served, t.item_id, filters)]
             outcome.items = merge_ranked([trending, items], want)
-        await self._answer(outcome, query, admit=lambda i: admits(served, i, filters))
+        await self._answer(outcome, query, admit=lambda i: admits(served, i, filters),
+                           user_id=user_id)
         if query.explain:
             self._explain(outcome, query, history=[*context.history,
                                                    *trained_items(served, user_id)],
@@ -155,16 +159,21 @@ class RecommendationService:
         served = len(query.page.served) if query.page is not None else 0
         stock = query.k + 10 if query.in_stock else 0
         ruled = query.k + 10 if self._rules is not None and self._rules.current.rules else 0
-        return served + query.k + 1 + stock + ruled + extra
+        pool = pool_size(query.k, diversity=query.diversity,
+                         rotation=self._rotation.penalty) - query.k
+        return served + query.k + 1 + stock + ruled + pool + extra
 
     async def _answer(self, outcome: Outcome, query: Query, *,
-                      admit: Callable[[str], bool] | None = None) -> None:
+                      admit: Callable[[str], bool] | None = None,
+                      user_id: str | None = None) -> None:
         """Where a scored candidate list (best first) becomes the answer: `outcome.items` in,
         this page of it out. Reranking (diversity, rotation: serving/recommend/diversity.py)
         and merchandising rules (serving/recommend/rules.py) hook in here, in that order,
         one call each, before paging and the stock cut: they see every candidate.
         `admit`: whether a pinned item the candidates lack may be inserted (None: never)."""
         items = outcome.items
+        if outcome.model is not None:
+            items = await self._reranked(outcome.model, items, query, user_id)
         if self._rules is not None:  # over what this page and the earlier ones show
             shown = query.k + (len(query.page.served) if query.page is not None else 0)
             items, outcome.rules = await self._rules.apply(
@@ -176,6 +185,21 @@ class RecommendationService:
         items = await self._stocked(items, query, outcome.fallbacks)
         outcome.more = len(items) > query.k
         outcome.items = items[:query.k]
+
+    async def _reranked(self, served: ServedModel, items: list[Scored], query: Query,
+                        user_id: str | None) -> list[Scored]:
+        """Every candidate reordered for diversity and rotation (the user's recently served
+        items; not on a later page, whose cursor already keeps earlier pages out)."""
+        recent = (await self._rotation.served(user_id)
+                  if user_id is not None and query.page is None else frozenset())
+        if query.diversity <= 0 and not recent:
+            return items
+        try:
+            return diversified(served.model, items, len(items), diversity=query.diversity,
+                               rotation=self._rotation.penalty, served=recent)
+        except Exception:
+            log.exception("model %s failed to diversify", served.label)
+            return items
 
     def _lower_disliked(self, served: ServedModel, items: list[Scored],
                         disliked: dict[str, float]) -> list[Scored]:
@@ -226,14 +250,14 @@ class RecommendationService:
                 outcome.because[s.item_id] = Because(popular)
 
     async def similar(self, item_id: str, k: int, domain: str | None, *,
-                      kind: str | None = None) -> Outcome:
+                      kind: str | None = None, diversity: float = 0.0) -> Outcome:
         served = self._registry.current.champion
-        query = Query(k=k, domain=domain, kind=kind)
+        query = Query(k=k, domain=domain, kind=kind, diversity=diversity)
         filters = Filters(domain=domain, kind=kind, exclude=frozenset({item_id}),
                           exclude_seen=False)
         if served is not None:
             try:
-                items = served.model.similar_items(item_id, k, filters)
+                items = served.model.similar_items(item_id, self._want(query) - 1, filters)
             except Exception:
                 log.exception("model %s failed on similar items", served.label)
                 return await self._popular_outcome(query, frozenset({item_id}), served,

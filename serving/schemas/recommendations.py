@@ -74,6 +74,9 @@ class RecommendationParams(BaseModel):
         min_length=1, max_length=MAX_CURSOR_CHARS,
         description="`next_cursor` of the previous page: the next page, without any item "
                     "of the earlier ones.")] = None
+    diversity: Annotated[float, Field(
+        ge=0.0, le=1.0, description="0 (the model's order) to 1: maximal marginal relevance "
+                                    "over the model's item similarity.")] = 0.0
 
     @field_validator("kind")
     @classmethod

@@ -62,7 +62,7 @@ def test_parameters_are_declared_in_openapi(client):
                      "exclude": ("query", False), "in_stock": ("query", False),
                      "include_consumed": ("query", False), "surface": ("query", False),
                      "kind": ("query", False), "explain": ("query", False),
-                     "cursor": ("query", False)}
+                     "cursor": ("query", False), "diversity": ("query", False)}
     domain = next(p for p in declared if p["name"] == "domain")["schema"]
     assert "$ref" not in str(domain) and "commerce" in str(domain)
 
