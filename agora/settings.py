@@ -227,8 +227,12 @@ class LaunchSettings(AdminKeySettings):
         return getattr(self, name) if name in self.model_fields_set else None
 
 
-class SimulatorSettings(CommonSettings):
+class SimulatorSettings(AdminKeySettings):
     """`agora simulate`."""
+
+    simulator_api_url: str | None = Field(
+        default=None, description="The API the simulated users ask for recommendations (with "
+        "the admin key) and click on; without it the simulator makes up served lists.")
 
 
 class TrainerSettings(RegistrySettings):

@@ -41,12 +41,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     from agora.settings import SimulatorSettings
-    from launch.simulator.run import simulate
+    from launch.simulator.run import api_recommend, simulate
 
     settings = SimulatorSettings()
+    key = settings.admin_api_key
+    recommend = (api_recommend(settings.simulator_api_url, key.get_secret_value())
+                 if settings.simulator_api_url and key else None)
     report = simulate(bootstrap=settings.kafka_bootstrap, rate=args.rate,
                       duration_s=args.duration, seed=args.seed, bad_rate=args.bad_rate,
-                      progress=True)
+                      progress=True, recommend=recommend)
     print(f"simulate: {report.events} events in {report.seconds:.1f}s "
           f"({report.events_per_s:.0f}/s), {report.malformed} malformed", flush=True)
     return 0

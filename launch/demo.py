@@ -147,8 +147,10 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
         # after the API migrated the embedded database: orders placed through the API reach
         # Kafka, the workers and the dashboard
         children.start("relay", ["relay"], env)
+        # its users ask the API for lists and click on what it served
         children.start("simulator", ["simulate", "--rate", str(rate), "--duration", "0",
-                                     "--seed", str(seed), "--bad-rate", "0.002"], env)
+                                     "--seed", str(seed), "--bad-rate", "0.002"],
+                       {**env, "AGORA_SIMULATOR_API_URL": api})
         started = time.monotonic()
         print(f"broker: 127.0.0.1:{broker_port}", flush=True)
         print(f"api: {api}", flush=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +19,19 @@ P_CART_AFTER_VIEWS = 0.25
 P_CHECKOUT_AFTER_CART = 0.55
 P_ORDER_AFTER_CHECKOUT = 0.70
 P_PAYMENT_FAILS = 0.06
+P_CLICK_SERVED = 0.12  # a simulated user clicks one item of a list the API served
+
+
+@dataclass(frozen=True)
+class ServedList:
+    """A list the API answered: what the user saw, for a click on it."""
+
+    request_id: str
+    items: tuple[str, ...]
+
+
+Recommend = Callable[[str], ServedList | None]
+
 DOMAIN_MIX = (("commerce", 0.57), ("community", 0.2), ("podcast", 0.15), ("identity", 0.03),
               ("recommendation", 0.05))
 
@@ -34,8 +47,10 @@ class Session:
 class Traffic:
     """An endless, reproducible stream of event dicts with `occurred_at` = the given clock."""
 
-    def __init__(self, *, seed: int, bad_rate: float = 0.0, open_sessions: int = 300) -> None:
+    def __init__(self, *, seed: int, bad_rate: float = 0.0, open_sessions: int = 300,
+                 recommend: Recommend | None = None) -> None:
         self.rng = random.Random(seed)
+        self.recommend = recommend  # the API's lists; None: lists made up here
         self.world = World(rng=self.rng)
         self.bad_rate = bad_rate
         self._sessions: list[Session] = []
@@ -67,11 +82,11 @@ class Traffic:
         while len(self._sessions) < self._open:
             self._sessions.append(self._new_session())
         i = self.rng.randrange(len(self._sessions))
-        try:
-            return next(self._sessions[i].steps)
-        except StopIteration:
-            self._sessions[i] = self._new_session()
-            return next(self._sessions[i].steps)
+        while True:  # a session may end without an event (a served list nobody clicked)
+            try:
+                return next(self._sessions[i].steps)
+            except StopIteration:
+                self._sessions[i] = self._new_session()
 
     def _commerce(self, s: Session) -> Iterator[Event]:
         r, w = self.rng, self.world
@@ -134,6 +149,14 @@ class Traffic:
 
     def _recommendation(self, s: Session) -> Iterator[Event]:
         r, w = self.rng, self.world
+        if self.recommend is not None:  # the API served it (and published the served event)
+            answer = self.recommend(s.user_id)
+            if answer and answer.items and r.random() < P_CLICK_SERVED:
+                # position bias: the first items are looked at more
+                weights = [1 / (n + 1) for n in range(len(answer.items))]
+                yield self._env(s, "recommendation_clicked", request_id=answer.request_id,
+                                item_id=r.choices(answer.items, weights)[0])
+            return
         request_id = f"r{self._uuid()[:16]}"
         variant = "challenger" if r.random() < 0.2 else "champion"
         items = [f"product:{w.product()[0]}" for _ in range(10)]
