@@ -222,15 +222,35 @@ function renderModels(o) {
   if (!rows.length) return box.replaceChildren(...[head, empty(o.ctr ? "no recommendation served yet" : "click-through not available yet")].filter(Boolean));
   box.replaceChildren(...[head, el("table", {},
     el("thead", {}, el("tr", {}, el("th", {}, "model"), el("th", {}, "variant"), el("th", { class: "num" }, "served"),
-      el("th", { class: "num" }, "clicks"), el("th", { class: "num" }, "CTR"), el("th", { class: "num" }, "vs previous 15 min"))),
+      el("th", { class: "num" }, "clicks"), el("th", { class: "num" }, "CTR"), el("th", { class: "num" }, "vs previous 15 min"),
+      el("th", { class: "num" }, "A/B CTR [95%] · lists"))),
     el("tbody", {}, ...rows.map((r) => {
       const [cls, text] = r.ctr ? delta(r.ctr, false, Math.round(o.period_s || 60)) : ["", ""];
       return el("tr", {}, el("td", {}, r.model), el("td", {}, r.variant),
         el("td", { class: "num" }, r.impressions === null ? "—" : FMT.count(r.impressions)),
         el("td", { class: "num" }, r.clicks === null ? "—" : FMT.count(r.clicks)),
         el("td", { class: "num" }, r.ctr ? FMT.pct(r.ctr.value) : "—"),
-        el("td", { class: `num ${cls}` }, shortDelta(text)));
-    })))].filter(Boolean));
+        el("td", { class: `num ${cls}` }, shortDelta(text)),
+        el("td", { class: "num", "data-testid": "ab-arm" }, r.ab ? abArm(r.ab) : ""));
+    }))), abDecision(o.experiment)].filter(Boolean));
+}
+
+// The A/B test's arm on a CTR row: CTR since the test began with its 95% Wilson interval.
+function abArm(ab) {
+  if (ab.ctr === null || ab.ctr === undefined) return "";
+  const ci = ab.ctr_interval;
+  return `${FMT.pct(ab.ctr)} [${FMT.pct(ci.low)}, ${FMT.pct(ci.high)}] · ${FMT.count(ab.served)}`;
+}
+
+// The decision (mSPRT, docs/serving.md): collecting, running, won or lost.
+function abDecision(exp) {
+  const d = exp && exp.decision;
+  if (!d || d.status === "no_experiment") return null;
+  const lift = d.lift === null ? "" : ` · lift ${(100 * d.lift).toFixed(2)} pts`;
+  const ci = d.lift_interval ? ` [${(100 * d.lift_interval.low).toFixed(2)}, ${(100 * d.lift_interval.high).toFixed(2)}]` : "";
+  const cls = d.status === "won" ? "good" : d.status === "lost" ? "bad" : "dim";
+  return el("div", { class: `ab-decision ${cls}`, "data-testid": "ab-decision" },
+    `A/B: challenger ${d.status}${lift}${ci} · ${d.reason}`);
 }
 
 function renderModeration(o) {
