@@ -43,6 +43,7 @@ class TuningResult:
     params: dict[str, Any]
     score: float
     trials: list[tuple[dict[str, Any], float]]
+    fit_seconds: float | None = None  # the hybrid: its parts' fits inside the search
 
 
 def tune(preset: str, train: pd.DataFrame, *, carve: Carve, k: int = 10,
@@ -77,6 +78,7 @@ def tune_blend(train: pd.DataFrame, *, carve: Carve, side: SideInfo = NO_SIDE_IN
     assert isinstance(model, HybridRecommender)
     probe = model.with_every_part()
     probe.fit(to_interactions(fit_part, side, weight_col))
+    fit_seconds = sum(part.train_seconds for part in probe.components.values())
     valid = valid_part.astype({"user_id": str, "item_id": str})
     users = sorted(u for u in valid["user_id"].unique() if probe.user_row(u) is not None)
     rows = np.asarray([probe.user_row(u) for u in users], dtype=np.int64)
@@ -89,4 +91,5 @@ def tune_blend(train: pd.DataFrame, *, carve: Carve, side: SideInfo = NO_SIDE_IN
     weights, best = probe.searched_weights(rows, truth, exclude_seen=exclude_seen)
     params = {**(base or {}), "weights": weights, "tune_blend": False}
     log.info("tuned hybrid blend: %s (validation ndcg@10 %.4f)", weights, best)
-    return TuningResult(preset="hybrid", params=params, score=best, trials=[(params, best)])
+    return TuningResult(preset="hybrid", params=params, score=best, trials=[(params, best)],
+                        fit_seconds=fit_seconds)
