@@ -205,6 +205,10 @@ def apply_rules(candidates: Sequence[Scored], rule_set: RuleSet,
     pins = sorted((p for p in rule_set.of(PIN) if p.item_id and p.position <= k
                    and (p.item_id in offered or admit(p.item_id)) and passes(p.item_id)),
                   key=lambda p: (p.position, p.seq))
+    first: dict[str | None, Rule] = {}
+    for p in pins:  # an item pinned twice: its first pin (lowest position, then oldest)
+        first.setdefault(p.item_id, p)
+    pins = list(first.values())
     pinned = {p.item_id for p in pins}
     ordered = _boosted(kept, rule_set, attrs, k, now, changed)
     free = [c for c in ordered if c.item_id not in pinned]
@@ -221,23 +225,23 @@ def _boosted(kept: list[Scored], rule_set: RuleSet, attrs: Callable[[str], ItemA
         return kept
     n = len(kept)
     keyed = []
+    hits: dict[str, list[Rule]] = {}  # each item's matching boosts and buries, matched once
     for i, c in enumerate(kept):
         place = 1.0 - i / n
-        for r in shifts:
-            if r.match.selects(c.item_id, attrs(c.item_id), now):
-                place += r.weight if r.action == BOOST else -r.weight
+        a = attrs(c.item_id)
+        matched = hits[c.item_id] = [r for r in shifts if r.match.selects(c.item_id, a, now)]
+        for r in matched:
+            place += r.weight if r.action == BOOST else -r.weight
         keyed.append((-place, i, c))
     keyed.sort(key=lambda t: (t[0], t[1]))
     ordered = [c for _, _, c in keyed]
-    before = {c.item_id: i for i, c in enumerate(kept)}
-    for after, c in enumerate(ordered):
-        was = before[c.item_id]
+    for after, (_, was, c) in enumerate(keyed):
         if after == was:
             continue
-        for r in shifts:
+        for r in hits[c.item_id]:
             moved = (after < was and after < k) if r.action == BOOST else (
                 after > was and was < k)
-            if moved and r.match.selects(c.item_id, attrs(c.item_id), now):
+            if moved:
                 changed.add(r.rule_id)
     return ordered
 

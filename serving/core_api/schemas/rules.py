@@ -38,20 +38,15 @@ class MatchIn(Body):
     max_age_s: Age | None = Field(default=None, description="Published at most this long ago.")
     min_age_s: Age | None = Field(default=None, description="Published at least this long ago.")
 
-    @field_validator("price_max")
+    @field_validator("price_max", "min_age_s")
     @classmethod
-    def _price_range(cls, value: float | None, info: ValidationInfo) -> float | None:
-        low = info.data.get("price_min")
-        if value is not None and low is not None and low > value:
-            raise ValueError("price_max is below price_min")
-        return value
-
-    @field_validator("min_age_s")
-    @classmethod
-    def _age_range(cls, value: int | None, info: ValidationInfo) -> int | None:
-        young = info.data.get("max_age_s")
-        if value is not None and young is not None and value > young:
-            raise ValueError("min_age_s exceeds max_age_s")
+    def _range(cls, value: float | None, info: ValidationInfo) -> float | None:
+        """price_min ≤ price_max and min_age_s ≤ max_age_s; the second field is named."""
+        other = {"price_max": "price_min", "min_age_s": "max_age_s"}[str(info.field_name)]
+        bound = info.data.get(other)
+        if value is not None and bound is not None and (
+                bound > value if other == "price_min" else value > bound):
+            raise ValueError(f"{info.field_name} is out of range of {other}")
         return value
 
     def pairs(self) -> tuple[tuple[str, object], ...]:

@@ -164,3 +164,15 @@ def test_each_kind_of_rule_by_example():
     # a pin the request may not serve (excluded, another domain) is left out
     out, applied = apply_rules(cands, rule_set, attrs, 6, admit=lambda i: i != "product:99")
     assert "product:99" not in ids(out) and "hero" not in applied
+
+
+def test_an_item_pinned_twice_takes_its_first_pin():
+    cands = [Scored(f"product:{n}", 1.0) for n in range(6)]
+    rule_set = RuleSet(rules=(Rule(rule_id="late", action=PIN, item_id="product:5", position=4),
+                              Rule(rule_id="early", action=PIN, item_id="product:5",
+                                   position=2, seq=1),
+                              Rule(rule_id="other", action=PIN, item_id="product:4",
+                                   position=1, seq=2)))
+    out, applied = apply_rules(cands, rule_set, {}, 5)
+    assert ids(out) == ["product:4", "product:5", "product:0", "product:1", "product:2"]
+    assert applied == ["early", "other"]
