@@ -83,7 +83,10 @@ def markdown(result: dict[str, Any]) -> str:
              "the untuned preset `agora train` fits when told no model (its weights were",
              "chosen once on both data sets' validation splits, see docs/models.md). Rows",
              "with `-` for `tune s` come from a run before that column existed (unchanged",
-             "code; `--model` reruns only the named rows).", ""]
+             "code; `--model` reruns only the named rows). These tables: a full run, then",
+             "`nice -n 10 python -m bench.models --dataset movielens-100k --model hybrid",
+             "--model 'hybrid (default)'` (and `--dataset online-retail` alike), then",
+             "`--model 'hybrid (default)'` once the preset weights changed.", ""]
     for dataset, report in result["datasets"].items():
         lines += [f"### {dataset}", "",
                   "| model | nDCG@10 | P@10 | recall@10 | MAP@10 | coverage | train s | tune s |",
