@@ -50,6 +50,8 @@ def shared(tmp_path_factory, knn_model) -> Iterator[TestClient]:
     ({**BOOST, "match": {"colour": ["red"]}}, ["body", "boost", "match", "colour"]),
     ({**BOOST, "match": {"price_min": 50, "price_max": 10}},
      ["body", "boost", "match", "price_max"]),
+    ({**BOOST, "match": {"max_age_s": 10, "min_age_s": 50}},
+     ["body", "boost", "match", "min_age_s"]),
     ({**BOOST, "match": {}}, ["body", "boost", "match"]),
     ({**BOOST, "weight": 0}, ["body", "boost", "weight"]),
     ({"action": "pin", "item_id": "product:a", "position": 0}, ["body", "pin", "position"]),
