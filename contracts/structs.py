@@ -119,7 +119,9 @@ class _Translator:
             fields.append((name, tp) if info.is_required() else (name, tp, info.default))
         required = [f for f in fields if len(f) == 2]
         optional = [f for f in fields if len(f) == 3]
-        kwargs: dict[str, Any] = {"frozen": True, "forbid_unknown_fields": True}
+        # gc=False: a struct holds no cycle (strings, numbers, times, tuples of structs), so
+        # the collector need not track it, nor be triggered by allocating one per event.
+        kwargs: dict[str, Any] = {"frozen": True, "forbid_unknown_fields": True, "gc": False}
         if tag is not None:
             kwargs.update(tag_field="event_type", tag=tag)
         struct = msgspec.defstruct(model.__name__, [*required, *optional], **kwargs)
