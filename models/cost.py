@@ -6,7 +6,8 @@
 measured by `python -m bench.scale` (docs/benchmarks.md, "Cost curves"): EASE is dense in the
 items (its float64 Gram matrix and inverse, O(items^2) memory, O(items^3) time), item-kNN
 grows with the pairs (faster than linear in interactions once users are heavier: measured
-exponents 1.9 and 1.4), the factor models and popularity at most linearly in interactions.
+exponents 1.9 to 2.3 and 1.4 to 2.1 in two runs), the factor models and popularity at most
+linearly in interactions.
 
 `Budget.refusal` says why a family must not be picked by default at a size: its estimated
 memory or seconds above the budget, or its time growing faster than linear in interactions
@@ -67,11 +68,11 @@ def estimate(model: Recommender, size: Size) -> Cost:
     if name == "ease":
         # float64 Gram + its inverse in place + B in float64 and its float32 copy, plus the
         # allocator's slack: 2.4 GB measured at 10k items
-        # its Gram costs the pairs too, but next to the inverse that is noise: 31.5 s at 1M
-        # and 31.9 s at 5M interactions (10k items); it explodes in items, not interactions
+        # its Gram costs the pairs too, but next to the inverse that is small: 31.5 to 34.9 s
+        # at 1M, 31.9 to 57.9 s at 5M interactions (10k items, two runs); it explodes in items
         return Cost(memory_bytes=26.0 * n * n + 24.0 * nnz,
                     seconds=n ** 3 / _EASE_FLOPS + pairs / _PAIRS_PER_S, superlinear=False)
-    if name == "item_knn":  # measured: time ~ interactions^1.9 (cosine), ^1.4 (BM25)
+    if name == "item_knn":  # measured: time ~ interactions^1.9-2.3 (cosine), ^1.4-2.1 (BM25)
         return Cost(memory_bytes=_KNN_BYTES_PER_PAIR * min(pairs, n * n) + 40.0 * nnz,
                     seconds=pairs / _KNN_PAIRS_PER_S + n * _KNN_S_PER_ITEM, superlinear=True)
     if name in ("als", "bpr"):
