@@ -17,6 +17,7 @@ from types import TracebackType
 
 from agora.kafka import create_topics, wait_for_metadata
 from contracts.topics import TOPICS
+from launch.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +89,11 @@ class EmbeddedBroker:
 def run_broker(*, port: int, partitions: int) -> int:
     """`agora broker`: run until SIGINT/SIGTERM."""
     broker = EmbeddedBroker(port=port, partitions=partitions)
-    stop = False
-
-    def _stop(signum: int, frame: object) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stop = stop_on_signals()
     broker.start()
     print(f"broker: {broker.bootstrap}", flush=True)
     try:
-        while not stop and broker.process is not None and broker.process.poll() is None:
+        while not stop.is_set() and broker.process is not None and broker.process.poll() is None:
             time.sleep(0.2)
     finally:
         broker.stop()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from agora.settings import LaunchSettings
 from launch.broker import free_port
+from launch.signals import stop_on_signals
 
 _PR_SET_PDEATHSIG = 1
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,14 +126,7 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
            "AGORA_KAFKA_BOOTSTRAP": f"127.0.0.1:{broker_port}", "PYTHONUNBUFFERED": "1",
            "AGORA_ADMIN_API_KEY": key}
     children = Children()
-    stopping = False
-
-    def _stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    stop = stop_on_signals()
     try:
         broker = children.start("broker", ["broker", "--port", str(broker_port)], env,
                                 stdout=subprocess.PIPE)
@@ -175,7 +169,7 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
         # gives, so it trains the hybrid unless told otherwise (the stack compares them all).
         trainer_env.setdefault("AGORA_TRAINER_FAMILIES", '["hybrid"]')
         trainer_started, served = False, None
-        while not stopping:
+        while not stop.is_set():
             if (name := children.dead()) is not None:
                 print(f"demo: {name} exited; stopping", file=sys.stderr, flush=True)
                 return 1

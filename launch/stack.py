@@ -26,6 +26,7 @@ from pathlib import Path
 from agora.settings import LaunchSettings
 from launch.broker import free_port
 from launch.demo import Children, _die_with_parent, _http_ok, health_datasets
+from launch.signals import stop_on_signals
 from launch.stack_config import haproxy_config, prometheus_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -303,14 +304,7 @@ def run_stack(options: StackOptions) -> int:
         for tool in missing:
             print(f"stack: {INSTALL_HINT.format(tool=tool)}", file=sys.stderr, flush=True)
         return 2
-    stopping = False
-
-    def _stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    stop = stop_on_signals()
     stack = Stack(options=options)
     reported: set[str] = set()
     try:
@@ -322,7 +316,7 @@ def run_stack(options: StackOptions) -> int:
         (stack.folder / "pids").write_text("".join(
             f"{name} {proc.pid}\n" for name, proc in stack.children.procs))
         print("stack: ready; Ctrl-C stops everything", flush=True)
-        while not stopping:
+        while not stop.is_set():
             for name, proc in stack.children.procs:
                 if (name not in stack.children.one_shot and name not in reported
                         and proc.poll() is not None):
@@ -330,7 +324,7 @@ def run_stack(options: StackOptions) -> int:
                     print(f"stack: {name} exited with {proc.returncode}", file=sys.stderr,
                           flush=True)
                     if name in ESSENTIAL or name.startswith("redis-cluster-"):
-                        stopping = True
+                        stop.set()
             time.sleep(0.2)
         return 1 if any(n in ESSENTIAL or n.startswith("redis-cluster-") for n in reported) \
             else 0
