@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/promtool /usr/bin/prometheus /usr/sbin/haproxy \
 	/usr/bin/redis-server
 
-.PHONY: system-deps install demo stack test lint typecheck check bench bench-simulator bench-stream bench-derived bench-serving bench-models bench-core bench-chaos clean
+.PHONY: system-deps install demo stack test lint typecheck check bench bench-simulator bench-stream bench-derived bench-serving bench-models bench-core bench-scale bench-chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench-models: $(STAMP)
 
 bench-core: $(STAMP)
 	$(BIN)/python -m bench.core
+
+# Cost curves on generated traffic, the small grid (~16 min); `--points full` for the rest.
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale
 
 # A real worker under poison, Redis and worker kill -9, a frozen and a replaced broker (~90 s).
 bench-chaos: $(STAMP) system-deps
