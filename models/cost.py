@@ -58,13 +58,16 @@ def estimate(model: Recommender, size: Size) -> Cost:
     name, params = model.name, model.params
     n, nnz, pairs = float(size.items), float(size.interactions), float(size.pairs)
     if name == "hybrid":
-        cf = estimate(build(params["cf"], **params["cf_params"]), size)
-        content = estimate(build("content"), size) if params["weights"].get("content") else None
-        if content is None:
-            return cf
-        return Cost(memory_bytes=max(cf.memory_bytes, content.memory_bytes),
-                    seconds=cf.seconds + content.seconds,
-                    superlinear=cf.superlinear or content.superlinear)
+        # every part it fits, one after the other (content always: new items' words), twice
+        # when it tunes its blend (the parts on a validation split first)
+        parts = [estimate(build(params["cf"], **params["cf_params"]), size),
+                 estimate(build("content"), size),
+                 *(estimate(build(k, **kw), size) for k, kw in params["also"].items()
+                   if params["weights"].get(k, 0.0) > 0)]
+        fits = 2.0 if params["tune_blend"] else 1.0
+        return Cost(memory_bytes=max(p.memory_bytes for p in parts),
+                    seconds=fits * sum(p.seconds for p in parts),
+                    superlinear=any(p.superlinear for p in parts))
     if name == "ease":
         # float64 Gram + its inverse in place + B in float64 and its float32 copy, plus the
         # allocator's slack: 2.4 GB measured at 10k items

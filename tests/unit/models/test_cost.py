@@ -43,3 +43,13 @@ def test_size_counts_the_pairs_an_item_item_gram_costs() -> None:
     data = Interactions(matrix=matrix, user_ids=np.asarray(["a", "b"], dtype=object),
                         item_ids=np.asarray(["x", "y", "z"], dtype=object))
     assert Size.of(data) == Size(users=2, items=3, interactions=4, pairs=9 + 1)
+
+
+def test_the_hybrid_costs_every_part_it_fits() -> None:
+    at = size(items=10_000, interactions=1_000_000)
+    hybrid = estimate(build("hybrid"), at)
+    parts = [estimate(build(name), at) for name in ("ease", "als", "item_knn_bm25", "content")]
+    assert hybrid.seconds >= sum(p.seconds for p in parts) * 0.999
+    assert hybrid.superlinear  # its BM25 item-kNN part grows with the pairs
+    tuned = estimate(build("hybrid", tune_blend=True), at)
+    assert tuned.seconds > hybrid.seconds
