@@ -99,6 +99,8 @@ def read_events(
         return pd.DataFrame(columns=columns)
     dataset = ds.dataset(root, format="parquet", partitioning=PARTITIONING,
                          exclude_invalid_files=False, ignore_prefixes=[".", "_"])
+    if not dataset.files:  # folders made, their first file not renamed in yet
+        return pd.DataFrame(columns=columns)
     cond = None
     if types:
         cond = ds.field("event_type").isin(list(types))
