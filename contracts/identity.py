@@ -20,7 +20,8 @@ class UserRegistered(Envelope):
 
 
 USER_REGISTERED = EventSpec(
-    schema=UserRegistered, domain=IDENTITY, key=None, publisher=FACTS)
+    schema=UserRegistered, domain=IDENTITY, key=None, publisher=FACTS,
+    counter="registrations")
 
 
 class UserProfileUpdated(Envelope):
@@ -29,6 +30,7 @@ class UserProfileUpdated(Envelope):
 
 
 USER_PROFILE_UPDATED = EventSpec(
-    schema=UserProfileUpdated, domain=IDENTITY, key=None, publisher=STOREFRONT)
+    schema=UserProfileUpdated, domain=IDENTITY, key=None, publisher=STOREFRONT,
+    counter="profile_updates")
 
 SPECS = (USER_REGISTERED, USER_PROFILE_UPDATED)
