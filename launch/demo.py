@@ -1,18 +1,15 @@
 """`agora demo`: broker, worker, API, relay, simulator and trainer as child processes, stopped
 together.
 
-Children die with the demo even on SIGKILL (PR_SET_PDEATHSIG), and on Ctrl-C or SIGTERM
+Children die with the demo even on SIGKILL (launch.children), and on Ctrl-C or SIGTERM
 they are stopped in reverse order of start: traffic first, the broker last.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -22,53 +19,10 @@ from pathlib import Path
 
 from agora.settings import LaunchSettings
 from launch.broker import free_port
+from launch.children import Children, die_with_parent, http_ok
 from launch.signals import stop_on_signals
 
-_PR_SET_PDEATHSIG = 1
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _die_with_parent() -> None:
-    # Not on Linux: the signal handlers of the demo still stop the children.
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-class Children:
-    def __init__(self) -> None:
-        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.one_shot: set[str] = set()
-
-    def start(self, name: str, args: list[str], env: dict[str, str],
-              stdout: int | None = None, *, one_shot: bool = False) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, "-m", "launch.cli", *args], env=env,
-                                stdin=subprocess.DEVNULL, stdout=stdout,
-                                preexec_fn=_die_with_parent, start_new_session=True)
-        self.procs.append((name, proc))
-        if one_shot:
-            self.one_shot.add(name)
-        return proc
-
-    def dead(self) -> str | None:
-        """A long-running child that exited (one-shot children are the caller's concern)."""
-        for name, proc in self.procs:
-            if name not in self.one_shot and proc.poll() is not None:
-                return name
-        return None
-
-    def stop_all(self, timeout_s: float = 10.0) -> None:
-        for _name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout_s)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-            else:
-                # Reap anything left in its process group.
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _wait_until(check: Callable[[], bool], timeout_s: float, what: str,
@@ -81,14 +35,6 @@ def _wait_until(check: Callable[[], bool], timeout_s: float, what: str,
             raise RuntimeError(f"{name} exited during start-up")
         time.sleep(0.2)
     raise TimeoutError(f"{what} did not start within {timeout_s:.0f}s")
-
-
-def _http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as resp:
-            return bool(resp.status == 200)
-    except OSError:
-        return False
 
 
 def _champion_version(api: str, key: str) -> str | None:
@@ -117,7 +63,7 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
              train_after_s: float = 45.0, retrain_every_s: float = 300.0,
              retrain_after_events: int = 20_000) -> int:
     # Started by `make demo`, the demo's parent is make: if make is killed, stop as on Ctrl-C.
-    _die_with_parent()
+    die_with_parent()
     settings = LaunchSettings()
     given = settings.admin_api_key
     key = given.get_secret_value() if given else f"demo-{secrets.token_urlsafe(18)}"
@@ -137,7 +83,7 @@ def run_demo(*, broker_port: int, api_port: int, rate: float, seed: int,
         children.start("worker", ["worker", "--web-port", str(free_port())], env)
         children.start("api", ["serve", "--port", str(api_port)], env)
         api = f"http://127.0.0.1:{api_port}"
-        _wait_until(lambda: _http_ok(f"{api}/healthz"), 60, "api", children)
+        _wait_until(lambda: http_ok(f"{api}/healthz"), 60, "api", children)
         # after the API migrated the embedded database: orders placed through the API reach
         # Kafka, the workers and the dashboard
         children.start("relay", ["relay"], env)

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from agora.settings import LaunchSettings
 from launch.broker import free_port
-from launch.demo import Children, _die_with_parent, _http_ok, health_datasets
+from launch.children import Children, die_with_parent, http_ok
+from launch.demo import health_datasets
 from launch.signals import stop_on_signals
 from launch.stack_config import haproxy_config, prometheus_config
 
@@ -79,20 +80,15 @@ class Stack:
             *, one_shot: bool = False) -> subprocess.Popen[bytes]:
         log = self._log(name)
         try:
-            proc = subprocess.Popen(argv, env=env or self.env, stdin=subprocess.DEVNULL,
-                                    stdout=log, stderr=log, preexec_fn=_die_with_parent,
-                                    start_new_session=True, cwd=self.folder)
+            return self.children.spawn(name, argv, env or self.env, stdout=log, stderr=log,
+                                       cwd=self.folder, one_shot=one_shot)
         finally:
             os.close(log)
-        self.children.procs.append((name, proc))
-        if one_shot:
-            self.children.one_shot.add(name)
-        return proc
 
     def wait_http(self, url: str, what: str, timeout_s: float = 90.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if _http_ok(url):
+            if http_ok(url):
                 return
             for name, proc in self.children.procs:
                 if name == what and proc.poll() is not None:
@@ -136,11 +132,9 @@ class Stack:
             self.env["AGORA_KAFKA_BOOTSTRAP"] = self.addresses["broker"] = outside
             return
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "broker", "--port",
-                                 str(port)], env=self.env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, preexec_fn=_die_with_parent,
-                                start_new_session=True, cwd=self.folder)
-        self.children.procs.append(("broker", proc))
+        proc = self.children.spawn("broker", [sys.executable, "-m", "launch.cli", "broker",
+                                              "--port", str(port)], self.env,
+                                   stdout=subprocess.PIPE, cwd=self.folder)
         assert proc.stdout is not None
         if not proc.stdout.readline().startswith(b"broker:"):
             raise RuntimeError("the broker exited during start-up")
@@ -299,7 +293,7 @@ def missing_tools() -> list[str]:
 
 
 def run_stack(options: StackOptions) -> int:
-    _die_with_parent()
+    die_with_parent()
     if missing := missing_tools():
         for tool in missing:
             print(f"stack: {INSTALL_HINT.format(tool=tool)}", file=sys.stderr, flush=True)
