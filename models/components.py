@@ -17,6 +17,7 @@ from models.content import ContentRecommender
 from models.ease import EASERecommender
 from models.errors import UnknownModelError
 from models.factorization import ALSRecommender, BPRRecommender
+from models.graph import RP3BetaRecommender
 from models.knn import ItemKNNRecommender
 from models.popularity import PopularityRecommender
 
@@ -62,13 +63,14 @@ class Catalog:
 # the defaults are tuned for the benchmarks (see docs/models.md)
 COMPONENTS = Catalog.of(
     classes=(PopularityRecommender, ItemKNNRecommender, EASERecommender, ALSRecommender,
-             BPRRecommender, ContentRecommender),
+             BPRRecommender, ContentRecommender, RP3BetaRecommender),
     presets={
         "popularity": lambda: PopularityRecommender(),
         "popularity_category": lambda: PopularityRecommender(by_category=True),
         "item_knn": lambda: ItemKNNRecommender(similarity="cosine", neighbours=20, shrink=10.0),
         "item_knn_bm25": lambda: ItemKNNRecommender(similarity="bm25", neighbours=400),
         "ease": lambda: EASERecommender(l2=500.0),
+        "rp3beta": lambda: RP3BetaRecommender(alpha=0.75, beta=0.5, neighbours=100),
         "als": lambda: ALSRecommender(factors=32, regularization=1.0, alpha=1.0),
         "bpr": lambda: BPRRecommender(factors=64, learning_rate=0.002, iterations=200),
         "content": lambda: ContentRecommender(),

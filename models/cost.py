@@ -75,7 +75,9 @@ def estimate(model: Recommender, size: Size) -> Cost:
         # at 1M, 31.9 to 57.9 s at 5M interactions (10k items, two runs); it explodes in items
         return Cost(memory_bytes=26.0 * n * n + 24.0 * nnz,
                     seconds=n ** 3 / _EASE_FLOPS + pairs / _PAIRS_PER_S, superlinear=False)
-    if name == "item_knn":  # measured: time ~ interactions^1.9-2.3 (cosine), ^1.4-2.1 (BM25)
+    # measured for item-kNN: time ~ interactions^1.9-2.3 (cosine), ^1.4-2.1 (BM25); RP3beta's
+    # walk is the same item-item product over the pairs (declared alike, not measured apart)
+    if name in ("item_knn", "rp3beta"):
         return Cost(memory_bytes=_KNN_BYTES_PER_PAIR * min(pairs, n * n) + 40.0 * nnz,
                     seconds=pairs / _KNN_PAIRS_PER_S + n * _KNN_S_PER_ITEM, superlinear=True)
     if name in ("als", "bpr"):

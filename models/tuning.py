@@ -30,6 +30,8 @@ GRIDS: dict[str, list[dict[str, Any]]] = {
     "item_knn": [{"neighbours": n, "shrink": s} for n in (20, 50, 100, 200) for s in (0.0, 10.0)],
     "item_knn_bm25": [{"neighbours": n, "k1": k1, "b": b}
                       for n in (50, 100, 200, 400) for k1 in (0.5, 1.2) for b in (0.5, 0.75)],
+    "rp3beta": [{"alpha": a, "beta": b, "neighbours": n}
+                for a in (0.5, 0.75, 1.0) for b in (0.2, 0.35, 0.5, 0.6) for n in (50, 100, 200)],
     "als": [{"factors": f, "regularization": r, "alpha": a, "iterations": 15}
             for f in (32, 64, 128) for r in (0.3, 1.0, 3.0) for a in (0.5, 1.0, 5.0)],
     "bpr": [{"factors": f, "learning_rate": lr, "regularization": 0.01, "iterations": it}

@@ -22,8 +22,8 @@ from models.tuning import tune
 log = logging.getLogger(__name__)
 
 REPORTED = ("ndcg", "precision", "recall", "map")
-DEFAULT_MODELS = ("popularity", "popularity_category", "item_knn", "item_knn_bm25", "ease",
-                  "als", "bpr", "content", "hybrid")
+DEFAULT_MODELS = ("popularity", "popularity_category", "item_knn", "item_knn_bm25", "rp3beta",
+                  "ease", "als", "bpr", "content", "hybrid")
 
 
 @dataclass(frozen=True, kw_only=True)

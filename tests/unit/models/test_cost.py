@@ -53,3 +53,12 @@ def test_the_hybrid_costs_every_part_it_fits() -> None:
     assert hybrid.superlinear  # its BM25 item-kNN part grows with the pairs
     tuned = estimate(build("hybrid", tune_blend=True), at)
     assert tuned.seconds > hybrid.seconds
+
+
+def test_rp3beta_declares_the_item_item_cost_of_its_walk() -> None:
+    at = size(items=10_000, interactions=1_000_000)
+    walk, knn = estimate(build("rp3beta"), at), estimate(build("item_knn"), at)
+    assert walk.superlinear and walk.seconds == knn.seconds
+    big = size(items=10_000, interactions=20_000_000, users=1_000_000)
+    why = Budget(memory_bytes=1000 * GB, fit_seconds=1e9).refusal("rp3beta", big)
+    assert why is not None and "faster than linear" in why
