@@ -73,6 +73,9 @@ products = Table(
     Column("price_amount", Cents, nullable=False),
     Column("price_currency", String(3), nullable=False),
     _version(),
+    # when the catalogue first held it (the domain dates it; migration 0005 left the rows
+    # before it unknown): what merchandising rules' freshness conditions match
+    Column("created_at", DateTime(timezone=True)),
 )
 
 listings = Table(

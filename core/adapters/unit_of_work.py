@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 
 from sqlalchemy import Engine, event
@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.adapters import outbox
+from core.adapters.catalogue import item_rows_statement
 from core.adapters.mapping import start_mappers
 from core.adapters.repositories import SqlOrderRepository, SqlRepository
 from core.domain.aggregate import Aggregate
 from core.domain.errors import Conflict, DomainError, InvalidInput
 from core.domain.events import DomainEvent
 from core.domain.orders import Order
-from core.service_layer.unit_of_work import UnitOfWork, repositories
+from core.service_layer.unit_of_work import ItemRow, UnitOfWork, repositories
 
 
 def _translate(exc: BaseException) -> DomainError | None:
@@ -63,6 +64,13 @@ class SqlUnitOfWork(UnitOfWork):
     def _keep(self, session: Session, instance: object) -> None:
         if isinstance(instance, Aggregate):
             self._seen.append(instance)
+
+    def item_rows(self, *, products: Sequence[str], posts: Sequence[str],
+                  comments: Sequence[str]) -> list[ItemRow]:
+        statement = item_rows_statement(products=products, posts=posts, comments=comments)
+        if statement is None:
+            return []
+        return [ItemRow(*row) for row in self.session.execute(statement)]
 
     def touched(self) -> Iterable[Aggregate]:
         objects = (*self._seen, *self.session.identity_map.values(), *self.session.new)

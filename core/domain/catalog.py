@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from core.domain.aggregate import Aggregate
 from core.domain.errors import InvalidInput
@@ -26,6 +27,7 @@ class Product(Aggregate):
         self.tags = list(tags)
         self.price = _non_negative(price, "price.amount")
         self.version = 1
+        self.created_at = datetime.now(UTC)  # its publication, for freshness rules
 
     def update(self, *, title: str | None = None, description: str | None = None,
                category: str | None = None, tags: Iterable[str] | None = None,

@@ -6,6 +6,8 @@ rolls back: no command, no handler table, no commit, no idempotency record.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from core.domain.errors import NotFound
 from core.domain.rules import DEFAULT_RULE_SET
 from core.service_layer import views
@@ -67,16 +69,31 @@ def rule_set_revision(uow: UnitOfWork) -> int:
 
 def item_attributes(uow: UnitOfWork, *, item_ids: list[str]) -> dict[str, views.View]:
     """What merchandising rules may match beyond an item's kind, for the items the core
-    holds: a product's category, price and sellers (its listings), a post's community as its
-    category. Items the core does not hold are left out."""
-    out: dict[str, views.View] = {}
-    for item_id in item_ids:
+    holds, in one read (`UnitOfWork.item_rows`): a product's category, price, sellers (its
+    listings) and publication time (`published_at`, epoch seconds, None before migration
+    0005), a post's community as its category, a comment's post's community. Items the core
+    does not hold are left out."""
+    keys: dict[str, list[str]] = {"product": [], "post": [], "comment": []}
+    for item_id in dict.fromkeys(item_ids):
         kind, _, key = item_id.partition(":")
-        if kind == "product" and (p := uow.products.get(key)) is not None:
-            sellers = sorted({ln.seller_id for ln in uow.listings.list(product_sku=key,
-                                                                        limit=100)})
-            out[item_id] = {"category": p.category, "price": float(p.price.amount),
-                            "sellers": sellers}
-        elif kind == "post" and (post := uow.posts.get(key)) is not None:
-            out[item_id] = {"category": post.community_id, "price": None, "sellers": []}
+        if kind in keys and key:
+            keys[kind].append(key)
+    out: dict[str, views.View] = {}
+    for row in uow.item_rows(products=keys["product"], posts=keys["post"],
+                             comments=keys["comment"]):
+        view = out.setdefault(f"{row.kind}:{row.key}", {
+            "category": row.category,
+            "price": None if row.price is None else float(row.price),
+            "sellers": [], "published_at": _epoch(row.created_at)})
+        if row.seller is not None and row.seller not in view["sellers"]:
+            view["sellers"].append(row.seller)
+    for view in out.values():
+        view["sellers"].sort()
     return out
+
+
+def _epoch(at: datetime | None) -> float | None:
+    """Seconds since the epoch; a naive time is UTC (SQLite keeps no zone)."""
+    if at is None:
+        return None
+    return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).timestamp()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar, get_args, get_origin, get_type_hints
 
@@ -48,6 +49,18 @@ class IdempotencyRecord:
     result: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """An item the core holds, as merchandising rules match it (`UnitOfWork.item_rows`)."""
+
+    kind: str  # product, post or comment
+    key: str  # the id after `<kind>:`
+    category: str | None  # a product's category; a post's (or a comment's post's) community
+    price: Decimal | None = None
+    created_at: datetime | None = None
+    seller: str | None = None  # one row per listing of a product
+
+
 class UnitOfWork(abc.ABC):
     # The one list of repositories: `repositories()` reads it for the adapters and the fakes.
     products: Repository[Product]
@@ -78,6 +91,13 @@ class UnitOfWork(abc.ABC):
         if events:
             self.write_outbox(events)
         self._commit()
+
+    @abc.abstractmethod
+    def item_rows(self, *, products: Sequence[str], posts: Sequence[str],
+                  comments: Sequence[str]) -> list[ItemRow]:
+        """These catalogue items in one read (one statement on a database), the ones the
+        core does not hold left out: each product once per listing (once, without a seller,
+        when it has none), posts and comments with their community."""
 
     @abc.abstractmethod
     def touched(self) -> Iterable[Aggregate]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from core.domain.events import DomainEvent
 from core.domain.orders import Order, OrderStatus
 from core.domain.payments import PaymentRequest, PaymentResult
 from core.service_layer.messagebus import MessageBus
-from core.service_layer.unit_of_work import UnitOfWork, repositories
+from core.service_layer.unit_of_work import ItemRow, UnitOfWork, repositories
 
 
 def primary_key(entity: type[Any]) -> Callable[[Any], Any]:
@@ -69,6 +69,25 @@ class FakeUnitOfWork(UnitOfWork):
 
     def _repos(self) -> list[tuple[str, FakeRepository]]:
         return [(n, r) for n, r in vars(self).items() if isinstance(r, FakeRepository)]
+
+    def item_rows(self, *, products: Sequence[str], posts: Sequence[str],
+                  comments: Sequence[str]) -> list[ItemRow]:
+        rows = []
+        for sku in products:
+            if (p := self.products.get(sku)) is not None:
+                sellers: list[str | None] = [
+                    ln.seller_id for ln in self.listings.list(product_sku=sku, limit=10_000)]
+                sellers = sellers or [None]
+                rows += [ItemRow("product", sku, p.category, p.price.amount, p.created_at, s)
+                         for s in sellers]
+        for post_id in posts:
+            if (post := self.posts.get(post_id)) is not None:
+                rows.append(ItemRow("post", post_id, post.community_id))
+        for comment_id in comments:
+            comment = self.comments.get(comment_id)
+            if comment is not None and (post := self.posts.get(comment.post_id)):
+                rows.append(ItemRow("comment", comment_id, post.community_id))
+        return rows
 
     def touched(self) -> Iterable[Aggregate]:
         for _, repo in self._repos():

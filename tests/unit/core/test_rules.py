@@ -1,5 +1,6 @@
 """Merchandising rules in the core: validation by the domain, the revision each change raises."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -70,5 +71,8 @@ def test_item_attributes_from_the_catalogue():
     usd = Money(amount=Decimal("4.50"), currency="USD")
     bus.handle(c.UpsertProduct(sku="mug", title="Mug", price=usd, category="home"))
     bus.handle(c.CreateListing(seller_id="s1", sku="mug", price=usd))
+    bus.handle(c.CreateListing(seller_id="s0", sku="mug", price=usd))
     found = bus.read(reads.item_attributes, item_ids=["product:mug", "product:none", "post:x"])
-    assert found == {"product:mug": {"category": "home", "price": 4.5, "sellers": ["s1"]}}
+    published = found["product:mug"].pop("published_at")
+    assert found == {"product:mug": {"category": "home", "price": 4.5, "sellers": ["s0", "s1"]}}
+    assert abs(published - time.time()) < 60  # dated by the catalogue when created
