@@ -28,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=evaluate_command)
 
     p = subparsers.add_parser("train", help="train from the lake, log to MLflow, register")
-    p.add_argument("--model", default="hybrid",
-                   help="recommender preset, or health-diabetes / health-heart (docs/models.md)")
+    p.add_argument("--model", default=None,
+                   help="recommender preset, or health-diabetes / health-heart (docs/models.md);"
+                        " untold: the hybrid with its blend searched on this data")
     p.add_argument("--data", default=None, help="health models: the dataset folder or file")
     alias = p.add_mutually_exclusive_group()
     alias.add_argument("--promote", action="store_true",
@@ -42,8 +43,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--half-life-days", type=float, default=None, help="time decay")
     p.add_argument("--domain", action="append", default=None,
                    help="commerce, community or podcast (repeatable; default all)")
-    p.add_argument("--tune", action="store_true",
-                   help="grid-search the model's params (hybrid: blend weights) first")
+    p.add_argument("--tune", action=argparse.BooleanOptionalAction, default=None,
+                   help="search the model's params on validation first (its grid; the "
+                        "hybrid's blend weights); default: only the hybrid's cheap blend "
+                        "search")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=train_command)
 
@@ -67,7 +70,7 @@ def train_command(args: argparse.Namespace) -> int:
     from agora.settings import RegistrySettings
 
     settings = RegistrySettings()
-    if args.model.startswith("health-"):
+    if args.model and args.model.startswith("health-"):
         from models.health.job import train_health
 
         if args.challenger:
@@ -78,9 +81,10 @@ def train_command(args: argparse.Namespace) -> int:
         _print(train_health(args.model.removeprefix("health-"), args.data, settings=settings,
                             promote=args.promote), as_json=args.json)
         return 0
-    from models.training_job import TrainRequest, train
+    from models.training_job import DEFAULT_MODEL, TrainRequest, train
 
-    result = train(TrainRequest(model=args.model, lake_path=args.lake, cutoff=args.cutoff,
+    result = train(TrainRequest(model=args.model or DEFAULT_MODEL, lake_path=args.lake,
+                                cutoff=args.cutoff,
                                 half_life_days=args.half_life_days, domains=args.domain,
                                 promote=args.promote, challenger=args.challenger,
                                 tune=args.tune), settings=settings)

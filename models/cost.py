@@ -18,7 +18,7 @@ picks the best of the rest.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,9 +113,10 @@ class Budget:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2
         return cls(memory_bytes=memory, **overrides)
 
-    def refusal(self, preset: str, size: Size) -> str | None:
-        """Why `preset` must not be fitted by default at `size`, or None when it fits."""
-        cost = estimate(build(preset), size)
+    def refusal(self, preset: str, size: Size, **params: Any) -> str | None:
+        """Why `preset` (with `params` overridden) must not be fitted by default at `size`,
+        or None when it fits."""
+        cost = estimate(build(preset, **params), size)
         if cost.memory_bytes > self.memory_bytes:
             return (f"needs ~{cost.memory_bytes / GB:.1f} GB at {size.items} items, "
                     f"{size.interactions} interactions (budget {self.memory_bytes / GB:.1f} GB)")
@@ -129,12 +130,14 @@ class Budget:
         return None
 
 
-def affordable(families: Iterable[str], size: Size,
-               budget: Budget) -> tuple[list[str], dict[str, str]]:
-    """The families that may be fitted at `size`, and why each of the others may not."""
+def affordable(families: Iterable[str], size: Size, budget: Budget, *,
+               params: Mapping[str, Mapping[str, Any]] | None = None
+               ) -> tuple[list[str], dict[str, str]]:
+    """The families that may be fitted at `size` (each with its `params`, if any), and why
+    each of the others may not."""
     kept, refused = [], {}
     for family in families:
-        why = budget.refusal(family, size)
+        why = budget.refusal(family, size, **dict((params or {}).get(family, {})))
         if why is None:
             kept.append(family)
         else:

@@ -6,7 +6,9 @@ lake at the clock's now into a fit part and a time-based holdout (the most recen
 never seen by the models it scores; models/training_job.py's `HoldoutSplit`), scores every
 family whose cost fits the lake's size on it (models/cost.py: a family over the memory or
 time budget, or slower than linear in interactions past the budget's `linear_above`, is left
-out and the log says why), and trains the best one through `training_job.train`:
+out and the log says why; the hybrid with its blend searched on the earlier part of the fit
+window, as an untold `agora train` does), and trains the best one (`pick`) through
+`training_job.train`:
 registered in MLflow with its data window, holdout window and lineage (the champion it was
 compared with, the cycle, the families' scores), promoted only when it beats the champion
 refitted on the same split (or made the challenger when configured), never when it fails its
@@ -16,11 +18,12 @@ Decisions are logged and exported on /metrics (models/trainer_metrics.py).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +34,15 @@ from models.cost import Budget, Size, affordable
 from models.errors import ModelFitError
 from models.registry import RECOMMENDER_NAME, alias_version
 from models.trainer_metrics import TrainerMetrics
-from models.training_job import METRIC, TrainRequest, holdout_score, holdout_split, train
+from models.training_job import (
+    METRIC,
+    TrainRequest,
+    holdout_score,
+    holdout_split,
+    searches,
+    train,
+    tuned_params,
+)
 
 log = logging.getLogger(__name__)
 
@@ -98,20 +109,28 @@ class Trainer:
             log.info("trainer cycle %d skipped: %s", self.cycles, exc)
             return {"outcome": "skipped", "reason": str(exc)}
         size = Size.of(split.training.interactions)  # what the chosen family is fitted on
-        families, refused = affordable(c.families, size, c.budget or Budget.of_machine())
+        searched = {f for f in c.families if searches(dataclasses.replace(request, model=f))}
+        # a searched hybrid fits its parts twice (on the search's split, then for good), as
+        # one tuning its blend in `fit` does
+        families, refused = affordable(c.families, size, c.budget or Budget.of_machine(),
+                                       params={f: {"tune_blend": True} for f in searched
+                                               if f == "hybrid"})
         for family, why in refused.items():
             log.info("trainer cycle %d: %s not considered: %s", self.cycles, family, why)
-        scores = {}
+        scores, chosen = {}, {}
         for family in families:
             try:
-                scores[family] = holdout_score(split, family)
+                # searched on the earlier part of the fit window, so the holdout stays unseen
+                chosen[family] = (tuned_params(dataclasses.replace(request, model=family),
+                                               split.training) if family in searched else {})
+                scores[family] = holdout_score(split, family, chosen[family])
             except ModelFitError as exc:  # one family failing must not stop the others
                 log.warning("family %s failed to fit: %s", family, exc)
         if not scores:
             self.metrics.cycle_done(outcome="failed", seconds=time.monotonic() - started)
             return {"outcome": "failed", "reason": "no family could be fitted",
                     "refused": refused}
-        best = max(scores, key=lambda f: _finite(scores[f][METRIC]))
+        best = pick(scores)
         champion = alias_version(c.registered_name)
         log.info("trainer cycle %d: holdout %s..%s, %s: %s; best %s", self.cycles,
                  split.holdout_start.isoformat(), split.holdout_end.isoformat(), METRIC,
@@ -120,7 +139,8 @@ class Trainer:
                    "agora.champion_before": str(champion.version) if champion else "",
                    **{f"holdout.{f}.{METRIC.replace('@', '_at_')}": f"{m[METRIC]:.6f}"
                       for f, m in scores.items()}}
-        request = TrainRequest(model=best, lake_path=c.lake_path, cutoff=now,
+        request = TrainRequest(model=best, params=chosen[best], tune=False,
+                               lake_path=c.lake_path, cutoff=now,
                                half_life_days=c.half_life_days, promote=not c.challenger,
                                challenger=c.challenger, registered_name=c.registered_name,
                                validation_share=c.holdout_share, min_score=c.min_score,
@@ -223,6 +243,12 @@ def count_lake_events(lake: Path) -> int:
     except OSError as exc:  # a file being written: count on the next poll
         log.debug("lake not countable yet: %s", exc)
         return 0
+
+
+def pick(scores: Mapping[str, Mapping[str, float]]) -> str:
+    """The selection rule: the family with the highest holdout nDCG@10 (NaN counts as
+    lowest; the first listed wins a tie)."""
+    return max(scores, key=lambda f: _finite(scores[f][METRIC]))
 
 
 def _finite(value: float) -> float:

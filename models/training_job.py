@@ -44,11 +44,16 @@ log = logging.getLogger(__name__)
 
 EXPERIMENT = "agora-recommenders"
 METRIC = "ndcg@10"
+DEFAULT_MODEL = "hybrid"  # what `agora train` fits when told no model
+# presets searched on validation unless told `tune=False`: the hybrid's search fits each part
+# once and tries blends on their cached scores (models/tuning.py), so an untold train costs
+# about 2-3x its parts' fits and picks its blend on this data, not a preset's
+SEARCHED_BY_DEFAULT = frozenset({DEFAULT_MODEL})
 
 
 @dataclass(frozen=True, kw_only=True)
 class TrainRequest:
-    model: str = "hybrid"
+    model: str = DEFAULT_MODEL
     lake_path: str | Path | None = None
     cutoff: str | datetime | None = None
     half_life_days: float | None = None
@@ -58,7 +63,7 @@ class TrainRequest:
     params: dict[str, Any] | None = None
     registered_name: str = RECOMMENDER_NAME
     validation_share: float = 0.2
-    tune: bool = False
+    tune: bool | None = None  # None: search the presets of SEARCHED_BY_DEFAULT only
     min_score: float = 0.0  # own check: a holdout nDCG@10 at or below it is never promoted
     tags: Mapping[str, str] | None = None  # lineage, e.g. the trainer's cycle
 
@@ -75,6 +80,11 @@ class HoldoutSplit:
     fit_end: datetime
     holdout_start: datetime
     holdout_end: datetime
+
+
+def searches(request: TrainRequest) -> bool:
+    """Whether `train` searches the request's preset on validation before fitting it."""
+    return request.tune if request.tune is not None else request.model in SEARCHED_BY_DEFAULT
 
 
 def holdout_split(request: TrainRequest, *, settings: RegistrySettings) -> HoldoutSplit:
@@ -106,10 +116,11 @@ def train(request: TrainRequest, *, settings: RegistrySettings,
     split = split or holdout_split(request, settings=settings)
     ts, lake, fit_part, valid_part = split.training, split.lake, split.fit, split.holdout
     params = dict(request.params or {})
-    if request.tune:
-        params = {**_tuned(request, ts.events, ts.interactions), **params}
+    searched = searches(request)
+    if searched:
+        params = {**tuned_params(request, ts), **params}
     request = dataclasses.replace(request, params=params)
-    if holdout_metrics is not None and not request.tune:
+    if holdout_metrics is not None and not searched:
         valid_metrics = dict(holdout_metrics)
     else:
         valid_metrics = _validate(build(request.model, **params), fit_part, valid_part)
@@ -184,9 +195,10 @@ def _failed_checks(model: Recommender, data: Interactions, metrics: Mapping[str,
     return failed
 
 
-def _tuned(request: TrainRequest, events: pd.DataFrame,
-           data: Interactions) -> dict[str, Any]:
-    """Grid-search the preset on the earlier part of the fit window (validation untouched)."""
+def tuned_params(request: TrainRequest, training: TrainingSet) -> dict[str, Any]:
+    """The preset's params searched on the earlier part of the fit window (the holdout
+    untouched): its grid, or for the hybrid its blend on cached part scores."""
+    events, data = training.events, training.interactions
     fit_events, _ = temporal_split(events, ratio=1.0 - request.validation_share,
                                    time_col="occurred_at")
 

@@ -62,3 +62,13 @@ def test_rp3beta_declares_the_item_item_cost_of_its_walk() -> None:
     big = size(items=10_000, interactions=20_000_000, users=1_000_000)
     why = Budget(memory_bytes=1000 * GB, fit_seconds=1e9).refusal("rp3beta", big)
     assert why is not None and "faster than linear" in why
+
+
+def test_a_searched_family_is_costed_with_its_search() -> None:
+    at = size(items=10_000, interactions=1_000_000)
+    once = estimate(build("hybrid"), at).seconds
+    budget = Budget(memory_bytes=1000 * GB, fit_seconds=1.5 * once)
+    kept, refused = affordable(["hybrid"], at, budget)
+    assert kept == ["hybrid"]
+    kept, refused = affordable(["hybrid"], at, budget, params={"hybrid": {"tune_blend": True}})
+    assert kept == [] and "to fit" in refused["hybrid"]
