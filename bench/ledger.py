@@ -23,7 +23,7 @@ from bench.poison import Record
 from contracts.topics import SOURCE_TOPICS, Topic
 from features import kpis as k
 from features.inventory import inventory_key
-from features.lake import read_events
+from features.lake import read_events, records
 from features.online import OnlineStore, StoreUnavailable
 
 Source = tuple[str, int, int]  # topic, partition, offset
@@ -130,9 +130,7 @@ def recount(lake: Path) -> Lake:
     if not lake.exists():
         return Lake(ids=set(), totals=Totals())
     df = read_events(path=lake)
-    rows = ({"event_type": t, **orjson.loads(p)}
-            for t, p in zip(df.event_type, df.payload, strict=True))
-    return Lake(ids=set(df.event_id), totals=_totals(rows))
+    return Lake(ids=set(df.event_id), totals=_totals(records(df)))
 
 
 async def observe(store: OnlineStore, products: Iterable[str]) -> Totals:

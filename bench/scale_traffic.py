@@ -11,6 +11,7 @@ in seconds, so the generator never dominates a point.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import scipy.sparse as sp
 
-from features.lake import SCHEMA
+from features.lake import schema_of
+from features.lake.files import partition_dir, write_table
 from models.interactions import Interactions
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
@@ -123,32 +124,42 @@ def titles(item_ids: np.ndarray, category: np.ndarray) -> dict[str, str]:
                                           strict=True)}
 
 
-def write_lake(traffic: Traffic, root: Path, *, flush_events: int = 200_000) -> int:
-    """The events as the worker's lake holds them (features.lake's schema and layout): in
-    time order, one file per event date and type per flush of `flush_events`, as the spool
-    writes them. Returns the number of files."""
+def flushes(traffic: Traffic, *, flush_events: int = 200_000
+            ) -> Iterator[list[tuple[str, str, pa.Table]]]:
+    """The events in time order, `flush_events` at a time, each flush as the spool writes it:
+    one (event date, event type, table of that type's lake columns) per partition touched."""
     order = np.argsort(traffic.seconds, kind="stable")
-    files = 0
     for start in range(0, traffic.events, flush_events):
         chunk = order[start:start + flush_events]
         table = _table(traffic, chunk)
         days = pc.strftime(table["occurred_at"], format="%Y-%m-%d").to_numpy(
             zero_copy_only=False)
         kinds = traffic.kind[chunk]
+        parts = []
         for day in np.unique(days):
             for k, event_type in enumerate(EVENT_TYPES):
                 rows = np.flatnonzero((days == day) & (kinds == k))
-                if not len(rows):
-                    continue
-                folder = root / f"event_date={day}" / f"event_type={event_type}"
-                folder.mkdir(parents=True, exist_ok=True)
-                pq.write_table(table.take(pa.array(rows)), folder / f"part-{start:09d}.parquet",
-                               compression="zstd")
-                files += 1
+                if len(rows):
+                    schema = schema_of(event_type)
+                    parts.append((str(day), event_type,
+                                  table.take(pa.array(rows)).select(schema.names).cast(schema)))
+        yield parts
+
+
+def write_lake(traffic: Traffic, root: Path, *, flush_events: int = 200_000) -> int:
+    """The events as the worker's lake holds them (features.lake's schema and layout): in
+    time order, one file per event date and type per flush of `flush_events`, as the spool
+    writes them. Returns the number of files."""
+    files = 0
+    for parts in flushes(traffic, flush_events=flush_events):
+        for day, event_type, table in parts:
+            write_table(partition_dir(root, day, event_type), table)
+            files += 1
     return files
 
 
 def _table(traffic: Traffic, rows: np.ndarray) -> pa.Table:
+    """Every column any of the three types has (the lake's typed columns, features.lake)."""
     n = len(rows)
     kind = traffic.kind[rows]
     product = pa.array(traffic.item[rows]).cast(pa.string())
@@ -156,16 +167,13 @@ def _table(traffic: Traffic, rows: np.ndarray) -> pa.Table:
     at = (np.datetime64(START.replace(tzinfo=None), "us")
           + traffic.seconds[rows].astype("timedelta64[s]")).astype("datetime64[us]")
     category = pa.array(traffic.category[traffic.item[rows]]).cast(pa.string())
-    view = pc.binary_join_element_wise('{"product_id":"', product, '","category":"c', category,
-                                       '","price":"19.90"}', "")
-    cart = pc.binary_join_element_wise('{"product_id":"', product,
-                                       '","quantity":1,"unit_price":"19.90"}', "")
-    order = pc.binary_join_element_wise(
-        '{"order_id":"o', pa.array(rows).cast(pa.string()), '","lines":[{"product_id":"',
-        product, '","quantity":1,"unit_price":"19.90"}],"total":"19.90","currency":"EUR"}', "")
     is_order = pa.array(kind == EVENT_TYPES.index("order_placed"))
-    is_cart = pa.array(kind == EVENT_TYPES.index("cart_item_added"))
     item = pc.binary_join_element_wise("product:", product, "")
+    price = pa.array(np.full(n, 19.90))
+    ones = pa.array(np.ones(n, dtype=np.int64))
+    line = pa.StructArray.from_arrays([product, ones, price],
+                                      names=["product_id", "quantity", "unit_price"])
+    lines = pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)), line)
     return pa.table({
         "event_id": pc.binary_join_element_wise("e", pa.array(rows).cast(pa.string()), ""),
         "occurred_at": pa.array(at, type=pa.timestamp("us", tz="UTC")),
@@ -174,5 +182,9 @@ def _table(traffic: Traffic, rows: np.ndarray) -> pa.Table:
             "s", user, "-", pa.array(traffic.seconds[rows] // 3_600).cast(pa.string()), ""),
         "schema_version": pa.array(np.ones(n, dtype=np.int16)),
         "item_id": pc.if_else(is_order, pa.nulls(n, pa.string()), item),
-        "payload": pc.if_else(is_order, order, pc.if_else(is_cart, cart, view)),
-    }, schema=SCHEMA)
+        "product_id": product, "category": pc.binary_join_element_wise("c", category, ""),
+        "price": price, "quantity": ones, "unit_price": price,
+        "order_id": pc.binary_join_element_wise("o", pa.array(rows).cast(pa.string()), ""),
+        "lines": lines, "total": price, "currency": pa.array(["EUR"] * n),
+        "payload": pa.nulls(n, pa.string()),
+    })

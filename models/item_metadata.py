@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import orjson
 import pandas as pd
+
+from contracts.registry import EVENTS, Registry
+from features.lake import records
 
 TEXT_FIELDS = ("title", "description", "body", "text", "category")
 
 
-def item_texts(raw: pd.DataFrame) -> dict[str, str]:
+def item_texts(raw: pd.DataFrame, registry: Registry = EVENTS) -> dict[str, str]:
     """Concatenated titles, descriptions, bodies, tags and review texts per item id."""
     parts: dict[str, list[str]] = defaultdict(list)
     wanted = raw[raw["event_type"].isin(
         ["post_created", "episode_published", "review_posted", "product_viewed"])]
-    for item, payload in zip(wanted["item_id"], wanted["payload"], strict=True):
+    for item, fields in zip(wanted["item_id"], records(wanted, registry), strict=True):
         if item is None:
             continue
-        fields = orjson.loads(payload)
         text = " ".join(str(fields[f]) for f in TEXT_FIELDS if fields.get(f))
         tags = " ".join(str(t) for t in fields.get("tags", ()) or ())
         joined = f"{text} {tags}".strip()
@@ -27,15 +28,15 @@ def item_texts(raw: pd.DataFrame) -> dict[str, str]:
     return {item: " ".join(texts) for item, texts in parts.items()}
 
 
-def item_categories(raw: pd.DataFrame) -> dict[str, str]:
+def item_categories(raw: pd.DataFrame, registry: Registry = EVENTS) -> dict[str, str]:
     """The category of each product (from views), community of posts, show of episodes."""
     keys = {"product_viewed": "category", "post_created": "community_id",
             "episode_published": "show_id"}
     out: dict[str, str] = {}
     wanted = raw[raw["event_type"].isin(list(keys))]
-    for item, kind, payload in zip(wanted["item_id"], wanted["event_type"], wanted["payload"],
-                                   strict=True):
-        value = orjson.loads(payload).get(keys[str(kind)])
+    for item, kind, fields in zip(wanted["item_id"], wanted["event_type"],
+                                  records(wanted, registry), strict=True):
+        value = fields.get(keys[str(kind)])
         if item is not None and value is not None:
             out[str(item)] = str(value)
     return out

@@ -6,6 +6,11 @@ the same meaning): a purchase counts more than a view, a complete listen more th
 downvote negative, an order once per line. An optional exponential time decay halves a
 weight every `half_life_days` before the cut-off. Item texts and categories come from the
 same window, so nothing from after the cut-off leaks into features either.
+
+`features_as_of` joins features to labels as of each label's own time (an as-of join,
+`pandas.merge_asof`, strictly before the label): a user's interaction count, weight and
+recency and the item's count, as they stood when the label happened, so a model trained on
+them never sees what came after the event it learns to predict.
 """
 
 from __future__ import annotations
@@ -16,12 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from contracts.declaration import Interaction
 from contracts.registry import EVENTS, Registry, Toucher, toucher
-from features.lake import read_events
+from features.lake import read_events, records
 from models.errors import ModelFitError
 from models.interactions import Interactions
 from models.item_metadata import item_categories, item_texts
@@ -90,8 +94,9 @@ def build_training_set(*, lake_path: str | Path, spec: TrainingSetSpec,
         raise ModelFitError(f"no interactions in {lake_path} before {spec.cutoff}")
     summed = events.groupby(["user_id", "item_id"], as_index=False)["weight"].sum()
     summed = summed[summed["weight"] > 0]
-    data = Interactions.from_frame(summed, item_categories=item_categories(raw),
-                                   item_texts=item_texts(raw))
+    meta = raw[raw["event_type"].isin(list(METADATA_TYPES))]
+    data = Interactions.from_frame(summed, item_categories=item_categories(meta, registry),
+                                   item_texts=item_texts(meta, registry))
     times = raw["occurred_at"]
     return TrainingSet(interactions=data, events=events,
                        window_start=spec.start or (times.min().to_pydatetime() if len(raw)
@@ -103,19 +108,17 @@ def build_training_set(*, lake_path: str | Path, spec: TrainingSetSpec,
 def interaction_rows(raw: pd.DataFrame, spec: TrainingSetSpec,
                      registry: Registry = EVENTS) -> pd.DataFrame:
     """One weighted (user, item) row per item an event touches (an order: one per line),
-    read from the event's payload as its declaration says."""
+    read from the event's fields as its declaration says."""
     weigh = weighers(spec, registry)
     wanted = None if spec.domains is None else set(spec.domains)
-    raw = raw[raw["user_id"].notna()]
+    raw = raw[raw["user_id"].notna() & raw["event_type"].isin(list(weigh))]
     rows: list[tuple[str, str, str, object, float]] = []
-    for event in raw.itertuples(index=False):
-        event_type = str(event.event_type)
-        touches = weigh.get(event_type)
-        if touches is None:
-            continue
-        for item, domain, weight in touches(orjson.loads(str(event.payload))):
+    for user, at, fields in zip(raw["user_id"].tolist(), raw["occurred_at"].tolist(),
+                                records(raw, registry), strict=True):
+        event_type = str(fields["event_type"])
+        for item, domain, weight in weigh[event_type](fields):
             if wanted is None or domain in wanted:
-                rows.append((str(event.user_id), item, event_type, event.occurred_at, weight))
+                rows.append((str(user), item, event_type, at, weight))
     frame = pd.DataFrame(rows, columns=["user_id", "item_id", "event_type", "occurred_at",
                                         "weight"])
     if spec.half_life_days and len(frame):
@@ -124,3 +127,48 @@ def interaction_rows(raw: pd.DataFrame, spec: TrainingSetSpec,
         age = (end - frame["occurred_at"]).dt.total_seconds() / 86_400.0
         frame = frame.assign(weight=frame["weight"] * np.power(0.5, age / spec.half_life_days))
     return frame.reset_index(drop=True)
+
+
+AS_OF_FEATURES = ("user_events", "user_weight", "user_recency_s", "item_events")
+
+
+def features_as_of(labels: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """`labels` (user_id, item_id, occurred_at, ...) with features as of each label's time.
+
+    `history` is weighted interactions (`interaction_rows`). For each label: the user's
+    number of interactions, their summed weight and the seconds since their last one, and
+    the item's number of interactions, all from events strictly before the label (a label
+    never sees itself or anything after it); 0 (recency: NaN) when there were none."""
+    if labels.empty:
+        return labels.assign(**{name: pd.Series(dtype="float64") for name in AS_OF_FEATURES})
+    hist = history.sort_values("occurred_at", kind="stable")
+    users = hist[["user_id", "occurred_at", "weight"]].assign(
+        user_events=hist.groupby("user_id").cumcount() + 1,
+        user_weight=hist.groupby("user_id")["weight"].cumsum(),
+        last_seen=hist["occurred_at"]).drop(columns="weight")
+    items = hist[["item_id", "occurred_at"]].assign(
+        item_events=hist.groupby("item_id").cumcount() + 1)
+    out = labels.reset_index(drop=True).assign(_order=lambda f: range(len(f)))
+    out = out.sort_values("occurred_at", kind="stable")
+    out = pd.merge_asof(out, users, on="occurred_at", by="user_id",
+                        allow_exact_matches=False, direction="backward")
+    out = pd.merge_asof(out, items, on="occurred_at", by="item_id",
+                        allow_exact_matches=False, direction="backward")
+    out["user_recency_s"] = (out["occurred_at"] - out.pop("last_seen")).dt.total_seconds()
+    for name in ("user_events", "user_weight", "item_events"):
+        out[name] = out[name].fillna(0.0).astype("float64")
+    return out.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def point_in_time_set(*, lake_path: str | Path, spec: TrainingSetSpec,
+                      label_types: Sequence[str] = ("order_placed",),
+                      registry: Registry = EVENTS) -> pd.DataFrame:
+    """One row per (label event, item) of `label_types` in the spec's window, with the
+    features as of its time (`features_as_of`) from every interaction before it."""
+    weigh = weighers(spec, registry)
+    raw = read_events(sorted(set(weigh) | set(label_types)), spec.start, spec.cutoff,
+                      path=lake_path, registry=registry)
+    history = interaction_rows(raw, spec, registry)
+    labels = history[history["event_type"].isin(list(label_types))]
+    return features_as_of(labels[["user_id", "item_id", "event_type", "occurred_at"]],
+                          history)

@@ -5,7 +5,9 @@ Before a batch is acknowledged its valid events are appended to a spool segment 
 event date and type, renamed into place atomically by `features.lake`) once it holds
 `max_bytes` or is `max_age_s` old, then deleted. A crash leaves the segment behind; whoever
 starts next converts it (a held `flock` marks a segment as live). A crash between the rename
-and the delete writes some events twice: `read_events` deduplicates by `event_id`.
+and the delete writes some events twice: `read_events` de-duplicates by `event_id` every
+partition that is not a single compacted file, and compaction (`features.lake.compact`) folds
+them into one file holding each event once.
 """
 
 from __future__ import annotations

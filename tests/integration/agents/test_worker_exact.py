@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from contracts.topics import Topic, key_for, topic_for
 from features import kpis as k
 from features.inventory import inventory_key
-from features.lake import read_events
+from features.lake import read_events, records
 from features.online import OnlineStore, open_store
 from launch.broker import EmbeddedBroker
 from launch.simulator.traffic import Traffic
@@ -51,13 +51,14 @@ async def produce(bootstrap: str, events: list[dict[str, Any] | bytes]) -> None:
 
 def recount(lake: Path) -> tuple[int, int, dict[str, int], int]:
     df = read_events(path=lake)
-    orders = df[df.event_type == "order_placed"]
-    gmv = sum(round(orjson.loads(p)["total"] * 100) for p in orders.payload)
-    stock: dict[str, int] = defaultdict(int)
-    for p in df[df.event_type == "inventory_adjusted"].payload:
-        row = orjson.loads(p)
-        stock[row["product_id"]] += row["delta"]
-    return len(orders), gmv, dict(stock), len(df)
+    orders, gmv, stock = 0, 0, defaultdict[str, int](int)
+    for fields in records(df):  # the typed columns, as the contracts name them
+        if fields["event_type"] == "order_placed":
+            orders += 1
+            gmv += round(fields["total"] * 100)
+        elif fields["event_type"] == "inventory_adjusted":
+            stock[fields["product_id"]] += fields["delta"]
+    return orders, gmv, dict(stock), len(df)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "cluster"])
