@@ -123,10 +123,11 @@ def markdown(result: dict[str, Any]) -> str:
              "its `tune s` is that whole choice. Rows with `-` for `tune s` come from a run",
              "before that column existed (unchanged code; `--model` reruns only the named",
              "rows). These tables: a full run, then reruns of the changed rows, last",
-             "`nice -n 10 python -m bench.models --dataset movielens-100k --model rp3beta",
-             "--model hybrid --model 'hybrid (default)' --model 'trainer (default)'` and the",
-             "same with `--dataset online-retail`. The machine was shared with other",
-             "engineers' work, so seconds are noisy.", ""]
+             "`nice -n 10 python -m bench.models --dataset movielens-100k --model rp3beta`,",
+             "then `... --model hybrid --model 'hybrid (default)' --model 'trainer",
+             "(default)'` (the blend search sped up), each also with `--dataset",
+             "online-retail`. The machine was shared with other engineers' work, so",
+             "seconds are noisy.", ""]
     for dataset, report in result["datasets"].items():
         lines += [f"### {dataset}", "",
                   "| model | nDCG@10 | P@10 | recall@10 | MAP@10 | coverage | train s | tune s |",

@@ -37,24 +37,35 @@ def search_weights(parts: Mapping[str, np.ndarray], truth: np.ndarray, *,
     """Weights (anchor = 1) maximising nDCG@k of sum(weight * part); parts are already
     scaled alike, `seen` (True = excluded) is masked after blending, as serving does."""
 
-    def blended(weights: Mapping[str, float]) -> float:
+    hit = truth.any(axis=1)  # rows without a relevant item score nothing: dropped once
+    truth = truth[hit]
+    parts = {key: part[hit] for key, part in parts.items()}
+    mask = None if seen is None else seen[hit]
+
+    def without(weights: Mapping[str, float], key: str) -> np.ndarray:
+        """The blend of every part but `key`, seen items at -inf: a trial of `key` is then
+        one multiply-add and a top-k, whatever the number of parts."""
         total = np.zeros(truth.shape, dtype=np.float32)
-        for key, w in weights.items():
-            if w:
-                total += np.float32(w) * parts[key]
-        if seen is not None:
-            total[seen] = -np.inf
-        return ndcg_at_k(total, truth, k=k)
+        for other, w in weights.items():
+            if w and other != key:
+                total += np.float32(w) * parts[other]
+        if mask is not None:
+            total[mask] = -np.inf
+        return total
+
+    def blended(rest: np.ndarray, key: str, value: float) -> float:
+        return ndcg_at_k(rest + np.float32(value) * parts[key], truth, k=k)
 
     weights = {key: 1.0 if key == anchor else 0.0 for key in parts}
-    best = blended(weights)
+    best = blended(without(weights, anchor), anchor, 1.0)
     for _ in range(rounds):
         changed = False
         for key in (key for key in parts if key != anchor):
+            rest = without(weights, key)
             for value in grid:
                 if value == weights[key]:
                     continue
-                trial = blended({**weights, key: value})
+                trial = blended(rest, key, value)
                 if trial > best + 1e-9:
                     best, weights, changed = trial, {**weights, key: value}, True
         if not changed:

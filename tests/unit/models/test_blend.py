@@ -64,3 +64,19 @@ def test_a_default_hybrid_chooses_its_blend_on_a_holdout_of_its_own_data() -> No
     also = {k for k in model.also if model.weights[k] > 0}
     assert set(model.components) == {"cf", "content"} | also  # unweighted parts not refitted
     assert HybridRecommender().tune_blend is False  # the preset keeps its weights
+
+
+def test_the_searched_score_is_the_chosen_blend_scored_from_scratch() -> None:
+    """The search adds one part to a cached rest per trial; its answer is still the plain
+    weighted sum's nDCG, with seen items masked and rows without a hit left out."""
+    rng = np.random.default_rng(11)
+    truth = rng.random((50, 40)) < 0.1
+    truth[:5] = False  # users with nothing relevant
+    parts = {key: rng.random(truth.shape).astype(np.float32) for key in ("cf", "a", "b")}
+    parts["a"] = np.where(truth, parts["a"] + 0.5, parts["a"]).astype(np.float32)
+    seen = rng.random(truth.shape) < 0.2
+    weights, best = search_weights(parts, truth, seen=seen)
+    total = sum(np.float32(w) * parts[key] for key, w in weights.items())
+    total = np.where(seen, -np.inf, total)
+    assert np.isclose(best, ndcg_at_k(total, truth), atol=1e-6)
+    assert weights["a"] > 0
