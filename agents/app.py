@@ -40,6 +40,7 @@ from agents.streams import PER_MESSAGE_TOPICS, faust_lag, install_agents
 from agora.kafka import faust_group
 from agora.settings import WorkerSettings
 from contracts.topics import Topic
+from features.lake import maintain
 from features.online import OnlineStore, open_store
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,15 @@ def create_app(settings: WorkerSettings, *, store: OnlineStore | None = None) ->
                 segments.append(segment)
             for segment in segments:
                 metrics.lake_files.inc(await asyncio.to_thread(spool.convert, segment))
+
+    if spool is not None and settings.lake_compact_every_s > 0:
+
+        @app.timer(interval=settings.lake_compact_every_s)
+        async def lake_maintenance() -> None:
+            # Off the event loop: it rewrites whole partitions. Workers sharing the lake
+            # take turns per partition (a lock file), so each partition is compacted once.
+            await asyncio.to_thread(maintain, settings.lake,
+                                    retention_days=settings.lake_retention_days)
     return app
 
 

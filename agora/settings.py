@@ -108,6 +108,12 @@ class WorkerSettings(StreamSettings):
     lake_flush_s: float = Field(default=60.0, gt=0)
     lake_flush_bytes: int = Field(default=64 << 20, gt=0)
     lake_enabled: bool = True
+    lake_retention_days: int | None = Field(
+        default=None, ge=1, description="Expire lake dates older than this many days "
+        "(1: today only); unset: keep everything.")
+    lake_compact_every_s: float = Field(
+        default=3600.0, ge=0, description="Compact the lake's past dates (one exact file per "
+        "date and type) and apply the retention this often; 0: never (`agora lake`).")
     low_stock_cover_days: float = Field(default=3.0, gt=0)
     low_stock_min_units: int = Field(default=5, ge=0)
     low_stock_thresholds: dict[str, float] = Field(default_factory=dict)

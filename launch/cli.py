@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def _broker(args: argparse.Namespace) -> int:
@@ -161,6 +162,28 @@ def _db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lake(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+    from datetime import UTC, datetime
+
+    from agora.settings import WorkerSettings
+    from features.lake import compact, expire
+
+    settings = WorkerSettings()
+    root = args.path or settings.lake
+    if args.lake_command == "compact":
+        before = None if args.all else datetime.now(UTC).date()
+        print(json.dumps(asdict(compact(root, before=before))))
+        return 0
+    days = args.days or settings.lake_retention_days
+    if days is None:
+        print("no retention: pass --days or set AGORA_LAKE_RETENTION_DAYS", file=sys.stderr)
+        return 2
+    print(json.dumps({"expired": expire(root, keep_days=days)}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agora", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -240,6 +263,18 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--name", required=True)
     q.add_argument("--scopes", required=True, help="comma-separated: catalog:write,orders:write")
     q.set_defaults(func=_db)
+
+    p = sub.add_parser("lake", help="maintain the Parquet lake: compact, expire")
+    lake = p.add_subparsers(dest="lake_command", required=True)
+    q = lake.add_parser("compact", help="one exact file per date and type (past dates)")
+    q.add_argument("--all", action="store_true", help="today's partitions too")
+    q.add_argument("--path", type=Path, default=None, help="the lake (default: the worker's)")
+    q.set_defaults(func=_lake)
+    q = lake.add_parser("expire", help="delete dates older than the retention")
+    q.add_argument("--days", type=int, default=None,
+                   help="keep this many days (default AGORA_LAKE_RETENTION_DAYS)")
+    q.add_argument("--path", type=Path, default=None, help="the lake (default: the worker's)")
+    q.set_defaults(func=_lake)
 
     from models.cli import register as register_models
 

@@ -7,8 +7,9 @@ and within its retention; the columns of each type come from the contracts (colu
 
 from features.lake.columns import ENVELOPE, columns_of, schema_of
 from features.lake.files import lake_row, typed_table, write_rows
-from features.lake.maintenance import CompactionReport, compact, expire
+from features.lake.maintenance import CompactionReport, compact, expire, maintain
 from features.lake.reading import read_events, read_table, records
 
 __all__ = ["ENVELOPE", "CompactionReport", "columns_of", "compact", "expire", "lake_row",
-           "read_events", "read_table", "records", "schema_of", "typed_table", "write_rows"]
+           "maintain", "read_events", "read_table", "records", "schema_of", "typed_table",
+           "write_rows"]

@@ -121,3 +121,13 @@ def expire(root: str | Path, *, keep_days: int, today: date | None = None) -> li
     if gone:
         log.info("lake: expired %d date partitions before %s", len(gone), oldest)
     return gone
+
+
+def maintain(root: str | Path, *, retention_days: int | None,
+             today: date | None = None) -> tuple[CompactionReport, list[str]]:
+    """What the worker runs periodically: expire past the retention, then compact every date
+    before today (today's partitions still take flushes)."""
+    today = today or datetime.now(UTC).date()
+    gone = [] if retention_days is None else expire(root, keep_days=retention_days,
+                                                    today=today)
+    return compact(root, before=today), gone
