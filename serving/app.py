@@ -143,7 +143,7 @@ async def _lifespan(app: FastAPI, *, settings: ServingSettings) -> AsyncIterator
         popular = state.popular = PopularItems(
             store=store, half_life_s=settings.trending_half_life_s,
             timeout_s=settings.store_timeout_s)
-        merchandising = state.rules = live_rules(core.bus)
+        merchandising = state.rules = live_rules(core.bus, store)
         state.recommendations = RecommendationService(
             registry=registry, popular=popular, rules=merchandising,
             signals=StoreSignals(store=store, catalogue=partial(product_words, core.bus)),

@@ -15,6 +15,7 @@ router = APIRouter(prefix="/v1", tags=["recommendations"],
 
 @router.post("/rank", response_model=Recommendations)
 async def rank(body: RankRequest, answering: AnsweringDep) -> Response:
-    outcome = await answering.service.rank(body.user_id, body.candidates)
+    outcome = await answering.service.rank(body.user_id, body.candidates,
+                                           kind=body.kind.value if body.kind else None)
     return recommendation_response(outcome, answering, surface=body.surface,
                                    user_id=body.user_id)

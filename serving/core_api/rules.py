@@ -8,7 +8,9 @@ that changed it.
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi import Body as BodyParam
@@ -17,6 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from core.service_layer import commands, reads
 from core.service_layer.messagebus import MessageBus
 from core.service_layer.views import View
+from features.online import OnlineStore
+from features.published import published_items
 from serving.core_api.runtime import CONFLICT, ERRORS, execute, read
 from serving.core_api.schemas.fields import IdPath
 from serving.core_api.schemas.rules import (
@@ -29,7 +33,7 @@ from serving.core_api.schemas.rules import (
 )
 from serving.deps import CoreDep
 from serving.edge.auth import require_scope
-from serving.recommend.live_rules import LiveRules
+from serving.recommend.live_rules import LiveRules, described
 
 router = APIRouter(prefix="/v1/rules", tags=["rules"], responses=ERRORS,
                    dependencies=[Depends(require_scope("admin"))])
@@ -58,8 +62,9 @@ def delete_rule(rule_id: IdPath, bus: CoreDep) -> View:
     return execute(bus, commands.DeleteRule(rule_id=rule_id))
 
 
-def live_rules(bus: MessageBus) -> LiveRules:
-    """The rules a replica serves with, read from the core's database."""
+def live_rules(bus: MessageBus, store: OnlineStore) -> LiveRules:
+    """The rules a replica serves with, read from the core's database; the attributes they
+    match from the core's catalogue and what the stream saw published, read side by side."""
 
     async def revision() -> int:
         return await run_in_threadpool(bus.read, reads.rule_set_revision)
@@ -67,7 +72,10 @@ def live_rules(bus: MessageBus) -> LiveRules:
     async def load() -> View:
         return await run_in_threadpool(bus.read, reads.get_rule_set)
 
-    async def describe(item_ids: list[str]) -> dict[str, View]:
-        return await run_in_threadpool(bus.read, reads.item_attributes, item_ids=item_ids)
+    async def describe(item_ids: list[str]) -> Mapping[str, Mapping[str, Any]]:
+        core, stream = await asyncio.gather(
+            run_in_threadpool(bus.read, reads.item_attributes, item_ids=item_ids),
+            published_items(store, item_ids), return_exceptions=True)
+        return described(core, stream)
 
     return LiveRules(revision=revision, load=load, describe=describe)

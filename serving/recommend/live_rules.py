@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from features.published import Published
 from models.filters import Scored
 from serving.recommend.rules import (
     EMPTY,
@@ -35,8 +36,10 @@ POLL_S = 1.0
 ATTRIBUTE_TTL_S = 60.0  # a product's price or category changes rarely; a minute is fresh
 ATTRIBUTE_TIMEOUT_S = 0.25
 MAX_CACHED = 100_000
-# kinds the core's catalogue describes (reads.item_attributes); others have their kind only
-DESCRIBED_KINDS = frozenset({"product", "post"})
+# kinds described beyond their kind: products, posts and comments by the core's catalogue
+# (reads.item_attributes), posts and episodes by the stream (features.published)
+DESCRIBED_KINDS = frozenset({"product", "post", "comment", "episode"})
+View = Mapping[str, Any]
 
 
 class LiveRules:
@@ -138,3 +141,25 @@ class LiveRules:
             out[item_id] = NO_ATTRIBUTES if view is None else ItemAttributes.from_view(view)
             self._cache[item_id] = (now + ATTRIBUTE_TTL_S, out[item_id])
         return out
+
+
+def described(core: Mapping[str, View] | BaseException,
+              stream: Mapping[str, Published] | BaseException) -> dict[str, View]:
+    """The core's views, completed by what the stream saw published: a post's community
+    where the core lacks the post, the publication time of posts and episodes (the core
+    dates products only). Either source may have failed (the other still answers); both
+    failing raises the core's error."""
+    if isinstance(core, BaseException) and isinstance(stream, BaseException):
+        raise core
+    for failed in (core, stream):
+        if isinstance(failed, BaseException):
+            log.warning("item attributes partly unavailable: %s", type(failed).__name__)
+    out: dict[str, View] = {} if isinstance(core, BaseException) else dict(core)
+    for item_id, seen in ({} if isinstance(stream, BaseException) else stream).items():
+        view = dict(out.get(item_id) or {})
+        if view.get("category") is None:
+            view["category"] = seen.group
+        if view.get("published_at") is None:
+            view["published_at"] = seen.published_at
+        out[item_id] = view
+    return out

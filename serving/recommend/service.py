@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from contracts import item_domain
+from contracts import Domain, item_domain
 from models.filters import Filters, Scored
-from serving.recommend import paging
+from serving.recommend import communities, paging
 from serving.recommend.diversity import NO_ROTATION, Rotation, diversified, pool_size
 from serving.recommend.experiments import assign
 from serving.recommend.fallback import (
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 EXPLAIN_ITEMS = 3  # history items named per explained item
 DISLIKED_ITEMS = 5  # the newest disliked items whose neighbours are lowered
 DISLIKED_NEIGHBOURS = 20
+COMMUNITY_READ = 500  # trending communities: picked from the community domain's top 500
 
 
 class Strategy(StrEnum):
@@ -144,13 +145,46 @@ class RecommendationService:
                 fallbacks.append(STORE_UNAVAILABLE)
             trending = [t for t in trending if admits(served, t.item_id, filters)]
             outcome.items = merge_ranked([trending, items], want)
+        by_community = query.kind == communities.COMMUNITY
+        # what the user trained on is read only where it is used (not on the hot path)
+        history = ([*context.history, *trained_items(served, user_id)]
+                   if query.explain or by_community else context.history)
+        affine: dict[str, list[str]] = {}
+        if by_community:
+            outcome.items, affine, more = await self._communities(
+                served, outcome.items, history, filters, want)
+            trending += more
         await self._answer(outcome, query, admit=lambda i: admits(served, i, filters),
                            user_id=user_id)
         if query.explain:
-            self._explain(outcome, query, history=[*context.history,
-                                                   *trained_items(served, user_id)],
+            self._explain(outcome, query, history=history,
                           trending={t.item_id for t in trending})
+            for item_id, posts in affine.items():
+                if item_id in outcome.because:
+                    outcome.because[item_id] = Because(Reason.history,
+                                                       tuple(posts[:EXPLAIN_ITEMS]))
         return outcome
+
+    async def _communities(self, served: ServedModel, items: list[Scored], history: list[str],
+                           filters: Filters, want: int
+                           ) -> tuple[list[Scored], dict[str, list[str]], list[Scored]]:
+        """`kind=community`: the communities of the user's posts and comments they have not
+        joined, most items first (serving/recommend/communities.py), then the model's, then
+        trending communities while the list is short. Scores become ranks (merge_ranked).
+        Returns the list, the communities by affinity with their items, the trending ones."""
+        known = communities.joined(history)
+        posts = communities.participation(history)
+        attributes = (await self._rules.attributes(posts)
+                      if self._rules is not None and posts else {})
+        affine = {c: mine for c, mine in communities.affinity(posts, attributes).items()
+                  if c not in known and admits(served, c, filters)}
+        lists = [[Scored(c, 0.0) for c in affine], items]
+        trending: list[Scored] = []
+        if len(affine) + len(items) < want:
+            trending, _ = await self._popular.trending(Domain.community.value, COMMUNITY_READ)
+            trending = [t for t in trending if admits(served, t.item_id, filters)]
+            lists.append(trending)
+        return merge_ranked(lists, want, exclude=known), affine, trending
 
     def _want(self, query: Query, *, extra: int = 0) -> int:
         """How many candidates to ask for: this page, what earlier pages served (skipped),
@@ -304,11 +338,18 @@ class RecommendationService:
             return None
         return Outcome(items=items, model=served, variant=CHAMPION, strategy=strategy)
 
-    async def rank(self, user_id: str, candidates: list[str]) -> Outcome:
+    async def rank(self, user_id: str, candidates: list[str], *,
+                   kind: str | None = None) -> Outcome:
+        """The candidates best first (of `kind` only, when given: the others left out)."""
         assignment = assign(user_id, self._registry.current, self._share)
         served = assignment.model
+        if kind is not None:
+            candidates = [c for c in candidates if c.partition(":")[0] == kind]
         given = [Scored(c, 0.0) for c in dict.fromkeys(candidates)]
-        query = Query(k=len(given))
+        query = Query(k=len(given), kind=kind)
+        if not given:  # no candidate of the kind asked for
+            return Outcome(items=[], model=served, variant=assignment.variant,
+                           strategy=GIVEN_ORDER)
         if served is None:
             outcome = Outcome(items=given, model=None, variant=assignment.variant,
                               strategy=GIVEN_ORDER, fallbacks=[MODEL_UNAVAILABLE])

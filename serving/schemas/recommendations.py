@@ -144,3 +144,6 @@ class RankRequest(BaseModel):
     user_id: UserId
     candidates: Annotated[list[ItemId], Field(min_length=1, max_length=MAX_CANDIDATES)]
     surface: Surface = "rank"
+    kind: Annotated[Kind | None, Field(
+        description="Only the candidates of this kind (product, post, episode, show, "
+                    "community) are ranked and answered; the others are left out.")] = None
