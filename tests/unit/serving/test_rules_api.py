@@ -4,12 +4,17 @@ revision, and a rule created through one app instance served by another on the s
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from agents.podcast.logic import podcast_writes
 from agora.settings import ServingSettings
+from contracts.podcast import EpisodePublished
+from features.online import WriteBatch
 from launch.broker import free_port
 from tests.unit.serving.conftest import STOREFRONT_KEY, FakeSource, app_state, serving_client
 
@@ -163,6 +168,46 @@ def test_each_kind_of_rule_on_the_lists(client):
     ranked = client.post("/v1/rank", json={"user_id": "u0", "candidates": candidates})
     assert listed(ranked)[0] == "product:books2" and set(listed(ranked)) == set(candidates)
     assert ranked.json()["rules"] == [pin]
+
+
+def test_freshness_rules(client):
+    """Products dated by the catalogue when created; episodes by the stream's record of their
+    `episode_published` (the worker's own podcast logic writes it)."""
+    assert client.put("/v1/catalog/products", json={"products": [
+        {"sku": f"books{n}", "title": f"book {n}", "category": "novels",
+         "price": {"amount": n, "currency": "USD"}} for n in range(40)]}).status_code == 200
+    now = datetime.now(UTC)
+    batch = WriteBatch()
+    podcast_writes([EpisodePublished(
+        event_id=uuid.uuid4(), occurred_at=now - timedelta(days=10 if n < 5 else 0, hours=1),
+        episode_id=f"e{n}", show_id="s1", title=f"episode {n}", duration_s=600.0)
+        for n in range(10)], batch=batch, once_ttl_s=3600.0)
+    assert client.portal is not None
+    client.portal.call(app_state(client).store.apply, batch)
+    app_state(client).rules.attribute_timeout_s = 10.0
+
+    newcomer = "/v1/users/newcomer/recommendations?k=10&domain=commerce"
+    plain = listed(client.get(newcomer))
+    assert any(i.startswith("product:audio") for i in plain)
+    fresh = make_rule(client, {"action": "boost", "weight": 2.0,
+                               "match": {"max_age_s": 86_400}})
+    answer = client.get(newcomer)
+    got = listed(answer)
+    assert all(i.startswith("product:books") for i in got)  # audio is not in the catalogue
+    assert answer.json()["rules"] == [fresh]
+    client.delete(f"/v1/rules/{fresh}")
+
+    old = {f"episode:e{n}" for n in range(5)}
+    podcasts = "/v1/users/u3/recommendations?k=5&domain=podcast"
+    wait_for(lambda: not app_state(client).rules.current.rules)
+    assert old & set(listed(client.get(podcasts)))  # the model serves old episodes
+    stale = make_rule(client, {"action": "filter", "mode": "exclude",
+                               "match": {"kinds": ["episode"], "min_age_s": 5 * 86_400}})
+    answer = client.get(podcasts)
+    assert listed(answer) and not old & set(listed(answer))
+    assert answer.json()["rules"] == [stale]
+    # products created minutes ago are not five days old: the commerce list is untouched
+    assert client.get(newcomer).json()["rules"] == []
 
 
 def test_a_rule_created_on_one_replica_is_served_by_another(settings, source):
