@@ -76,3 +76,11 @@ SHOW = responds(
     GetShow=link("/v1/podcasts/shows/{show_id}", show_id=_SHOW),
     PublishEpisode=link("/v1/podcasts/shows/{show_id}/episodes", "post", show_id=_SHOW),
 )
+_RULE = "$response.body#/rule_id"
+RULE = responds(
+    201, "The rule, and the rule set's revision after it",
+    ListRules=link("/v1/rules"),
+    Deactivate=link("/v1/rules/{rule_id}", "patch", rule_id=_RULE, body={"active": False}),
+    Activate=link("/v1/rules/{rule_id}", "patch", rule_id=_RULE, body={"active": True}),
+    DeleteRule=link("/v1/rules/{rule_id}", "delete", rule_id=_RULE),
+)

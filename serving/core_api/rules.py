@@ -21,6 +21,7 @@ from core.service_layer.messagebus import MessageBus
 from core.service_layer.views import View
 from features.online import OnlineStore
 from features.published import published_items
+from serving.core_api import links
 from serving.core_api.runtime import CONFLICT, ERRORS, execute, read
 from serving.core_api.schemas.fields import IdPath
 from serving.core_api.schemas.rules import (
@@ -39,7 +40,8 @@ router = APIRouter(prefix="/v1/rules", tags=["rules"], responses=ERRORS,
                    dependencies=[Depends(require_scope("admin"))])
 
 
-@router.post("", status_code=201, response_model=RuleOut, responses=CONFLICT)
+@router.post("", status_code=201, response_model=RuleOut,
+             responses={**links.RULE, **CONFLICT})
 def create_rule(body: Annotated[RuleIn, BodyParam()], bus: CoreDep) -> View:
     """A boost, bury, filter, pin or promotion rule (the `action` says which)."""
     return execute(bus, to_command(body))
