@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed
 
 # Debian packages some tests drive: Chromium (dashboard in a real browser), Prometheus and
 # promtool (alert rules, `agora stack`), HAProxy (`agora stack`), redis-server (the fault tests
-# and bench-chaos start their own Redis to kill).
+# and bench-chaos start their own Redis to kill), wrk (bench-serving's load; bench.loadgen, in
+# Python, where it is missing).
 SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/promtool /usr/bin/prometheus /usr/sbin/haproxy \
-	/usr/bin/redis-server
+	/usr/bin/redis-server /usr/bin/wrk
 
 .PHONY: system-deps install demo stack test lint typecheck check bench bench-simulator bench-stream bench-derived bench-serving bench-models bench-core bench-scale bench-chaos clean
 
@@ -25,9 +26,9 @@ install: $(STAMP)
 system-deps:
 	@missing=""; for t in $(SYSTEM_TOOLS); do test -x $$t || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing chromium, prometheus, haproxy and redis-server (for$$missing)"; \
+	  echo "installing chromium, prometheus, haproxy, redis-server and wrk (for$$missing)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends chromium prometheus haproxy redis-server >/dev/null; \
+	    --no-install-recommends chromium prometheus haproxy redis-server wrk >/dev/null; \
 	  pkill -x prometheus || true; \
 	elif [ -n "$$missing" ]; then echo "missing$$missing: the tests that need them will skip"; fi
 
@@ -58,7 +59,7 @@ bench-stream: $(STAMP)
 bench-derived: $(STAMP)
 	$(BIN)/python -m bench.derived
 
-bench-serving: $(STAMP)
+bench-serving: $(STAMP) system-deps
 	$(BIN)/python -m bench.serving
 
 bench-models: $(STAMP)
