@@ -18,6 +18,7 @@ on the embedded store.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import statistics
@@ -27,13 +28,12 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from bench.report import write_result
-from bench.stream import bench_redis, check_probes, raw_consumer
+from bench.stream import Paced, bench_redis, freshness, raw_consumer
 from contracts.topics import Topic, key_for, topic_for
 from features.online import OnlineStore, open_store
 from launch.broker import EmbeddedBroker, free_port
@@ -62,6 +62,12 @@ def recommendation_events(n: int, seed: int) -> tuple[list[dict[str, Any]], floa
         if topic_for(ev) == Topic.recommendation:
             out.append(ev)
     return out, n / seen
+
+
+def clicked(user: str) -> dict[str, Any]:
+    """The steady phase's probe: a click on a recommendation of its own request."""
+    return {"event_type": "recommendation_clicked", "request_id": f"r-{user}",
+            "item_id": "product:P00001"}
 
 
 def alert(i: int, tag: str) -> bytes:
@@ -135,38 +141,13 @@ def steady_delays(before: str, after: str) -> dict[str, float]:
 
 async def steady(bootstrap: str, store: OnlineStore, rate: float) -> dict[str, Any]:
     """Impressions and clicks at `rate`, alerts at ALERT_RATE; click probes every 50 ms."""
-    from confluent_kafka import Producer
-
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
     recs, _ = recommendation_events(int(rate * STEADY_S) + 1, seed=3)
-    outstanding: dict[str, float] = {}
-    latencies: list[float] = []
-    sent = alerts = 0
-    start, next_probe = time.monotonic(), 0.0
-    while time.monotonic() - start < STEADY_S:
-        now = time.monotonic()
-        for _ in range(min(len(recs), int((now - start) * rate)) - sent):
-            ev = recs[sent]
-            producer.produce(topic_for(ev), orjson.dumps(ev), key_for(ev))
-            sent += 1
-        for _ in range(int((now - start) * ALERT_RATE) - alerts):
-            producer.produce(Topic.inventory_alerts, alert(alerts, "steady"), b"p")
-            alerts += 1
-        if now >= next_probe:
-            user = f"probe-{uuid.uuid4().hex[:10]}"
-            probe = {"event_id": str(uuid.uuid4()), "event_type": "recommendation_clicked",
-                     "occurred_at": datetime.now(UTC).isoformat(), "user_id": user,
-                     "session_id": user, "schema_version": 1,
-                     "request_id": f"r-{user}", "item_id": "product:P00001"}
-            producer.produce(topic_for(probe), orjson.dumps(probe), key_for(probe))
-            outstanding[user] = time.monotonic()
-            next_probe = now + 0.05
-        producer.poll(0)
-        await check_probes(store, outstanding, latencies)
-        await asyncio.sleep(0.005)
-    producer.flush(10)
-    lat = sorted(latencies)
-    return {"sent": sent, "alerts": alerts, "probes": len(lat),
+    clicks = Paced(rate, ((topic_for(ev), orjson.dumps(ev), key_for(ev)) for ev in recs))
+    alerts = Paced(ALERT_RATE, ((Topic.inventory_alerts, alert(i, "steady"), b"p")
+                                for i in itertools.count()))
+    lat = sorted(await freshness(bootstrap, store, clicked, seconds=STEADY_S,
+                                 paced=[clicks, alerts]))
+    return {"sent": clicks.sent, "alerts": alerts.sent, "probes": len(lat),
             "p50": statistics.median(lat), "p99": lat[min(len(lat) - 1, int(0.99 * len(lat)))]}
 
 

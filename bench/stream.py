@@ -17,9 +17,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -34,6 +36,13 @@ N_EVENTS = int(os.environ.get("BENCH_STREAM_EVENTS", "100000"))
 RATE = 2000.0
 FRESHNESS_S = 20.0
 REDIS = "redis://127.0.0.1:6379/14"
+
+
+def viewed(user: str) -> dict[str, Any]:
+    """The stream's probe: a product view."""
+    return {"event_type": "product_viewed", "product_id": "P00001", "category": "home",
+            "price": 1.0}
+
 
 
 def redis_up() -> bool:
@@ -97,28 +106,57 @@ async def agents_rate(store: OnlineStore, n: int) -> float:
     return (done - first) / (time.perf_counter() - start)
 
 
-async def freshness(bootstrap: str, store: OnlineStore) -> list[float]:
+Message = tuple[str, bytes, bytes | None]  # topic, value, key
+
+
+@dataclass
+class Paced:
+    """Messages of `source` sent at `rate` per second (until it runs out)."""
+
+    rate: float
+    source: Iterator[Message]
+    sent: int = 0
+
+    def due(self, elapsed_s: float) -> list[Message]:
+        out: list[Message] = []
+        for _ in range(int(elapsed_s * self.rate) - self.sent):
+            if (message := next(self.source, None)) is None:
+                break
+            out.append(message)
+            self.sent += 1
+        return out
+
+
+def simulated(seed: int) -> Iterator[Message]:
+    traffic = Traffic(seed=seed)
+    while True:
+        ev = traffic.next()
+        assert isinstance(ev, dict)
+        yield topic_for(ev), orjson.dumps(ev), key_for(ev)
+
+
+async def freshness(bootstrap: str, store: OnlineStore,
+                    probe: Callable[[str], dict[str, Any]], *, seconds: float,
+                    paced: Sequence[Paced]) -> list[float]:
+    """Seconds from producing a probe to its user's session in the store, for one probe every
+    50 ms, while `paced` keeps the traffic. A probe is `probe(user)` (an event's type and
+    fields) with a new user (and session), a new id and the time it was sent."""
     from confluent_kafka import Producer
 
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
-    traffic = Traffic(seed=2)
     outstanding: dict[str, float] = {}
     latencies: list[float] = []
-    sent, start, next_probe = 0, time.monotonic(), 0.0
-    while time.monotonic() - start < FRESHNESS_S:
-        now = time.monotonic()
-        for _ in range(int((now - start) * RATE) - sent):
-            ev = traffic.next()
-            assert isinstance(ev, dict)
-            producer.produce(topic_for(ev), orjson.dumps(ev), key_for(ev))
-            sent += 1
+    start, next_probe = time.monotonic(), 0.0
+    while (now := time.monotonic()) - start < seconds:
+        for p in paced:
+            for topic, value, key in p.due(now - start):
+                producer.produce(topic, value, key)
         if now >= next_probe:
             user = f"probe-{uuid.uuid4().hex[:10]}"
-            probe = {"event_id": str(uuid.uuid4()), "event_type": "product_viewed",
-                     "occurred_at": datetime.now(UTC).isoformat(), "user_id": user,
-                     "session_id": user, "schema_version": 1, "product_id": "P00001",
-                     "category": "home", "price": 1.0}
-            producer.produce(topic_for(probe), orjson.dumps(probe), key_for(probe))
+            ev = {**probe(user), "event_id": str(uuid.uuid4()), "schema_version": 1,
+                  "occurred_at": datetime.now(UTC).isoformat(), "user_id": user,
+                  "session_id": user}
+            producer.produce(topic_for(ev), orjson.dumps(ev), key_for(ev))
             outstanding[user] = time.monotonic()
             next_probe = now + 0.05
         producer.poll(0)
@@ -151,7 +189,8 @@ async def measure(bootstrap: str, url: str | None, tmp: str) -> dict[str, float]
     try:
         rate = await agents_rate(store, N_EVENTS)
         before = await batch_times(web_port)
-        lat = sorted(await freshness(bootstrap, store))
+        lat = sorted(await freshness(bootstrap, store, viewed, seconds=FRESHNESS_S,
+                                     paced=[Paced(RATE, simulated(seed=2))]))
         after = await batch_times(web_port)
     finally:
         worker.terminate()

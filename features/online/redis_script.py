@@ -31,9 +31,19 @@ from features.online.store import (
 # ARGV[1]: key prefix; ARGV[2]: JSON list of ops [kind, key, ttl_ms, args(, extra)].
 APPLY_LUA = """
 local p = ARGV[1]
+local expiring = {}  -- key -> the TTL this call set: one PEXPIRE per key, not one per op
 local function num(v)
   if type(v) == 'number' then return string.format('%.17g', v) end
   return v
+end
+-- one call for many arguments, in slices that stay under Lua's stack limit (8,000)
+local function many(cmd, key, a, first)
+  for i = first, #a, 1000 do redis.call(cmd, key, unpack(a, i, math.min(i + 999, #a))) end
+end
+local function formatted(a)
+  local t = {}
+  for i = 1, #a, 2 do t[i] = a[i]; t[i + 1] = num(a[i + 1]) end
+  return t
 end
 local function run(op)
   local kind, key, ttl, a = op[1], p .. op[2], op[3], op[4]
@@ -42,23 +52,30 @@ local function run(op)
   elseif kind == 'hi' then
     for i = 1, #a, 2 do redis.call('HINCRBYFLOAT', key, a[i], num(a[i + 1])) end
   elseif kind == 'hs' then
-    for i = 1, #a, 2 do redis.call('HSET', key, a[i], num(a[i + 1])) end
+    many('HSET', key, formatted(a), 1)
   elseif kind == 'hn' then
     for i = 1, #a, 2 do redis.call('HSETNX', key, a[i], num(a[i + 1])) end
   elseif kind == 'lp' then
-    for i = 2, #a do redis.call('LPUSH', key, a[i]) end
+    many('LPUSH', key, a, 2)
     redis.call('LTRIM', key, 0, a[1] - 1)
   elseif kind == 'pf' then
-    for i = 1, #a, 500 do redis.call('PFADD', key, unpack(a, i, math.min(i + 499, #a))) end
+    many('PFADD', key, a, 1)
   elseif kind == 'zs' then
-    for i = 1, #a, 2 do redis.call('ZADD', key, num(a[i + 1]), a[i]) end
+    local t = {}
+    for i = 1, #a, 2 do t[i] = num(a[i + 1]); t[i + 1] = a[i] end
+    many('ZADD', key, t, 1)
     if op[5] > 0 then redis.call('ZREMRANGEBYRANK', key, 0, -op[5] - 1) end
   elseif kind == 'zr' then
-    for i = 1, #a do redis.call('ZREM', key, a[i]) end
+    many('ZREM', key, a, 1)
+    expiring[key] = nil  -- the set may be gone, and its TTL with it
   elseif kind == 'del' then
     redis.call('DEL', key)
+    expiring[key] = nil
   end
-  if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+  if ttl > 0 and expiring[key] ~= ttl then
+    redis.call('PEXPIRE', key, ttl)
+    expiring[key] = ttl
+  end
 end
 local applied = 0
 for _, op in ipairs(cjson.decode(ARGV[2])) do
@@ -68,7 +85,9 @@ for _, op in ipairs(cjson.decode(ARGV[2])) do
       for _, inner in ipairs(op[4]) do run(inner) end
     end
   elseif op[1] == 'take' then
-    if redis.call('HDEL', p .. op[2], op[5]) == 1 then
+    local key = p .. op[2]
+    if redis.call('HDEL', key, op[5]) == 1 then
+      expiring[key] = nil  -- the hash may be gone
       for _, inner in ipairs(op[4]) do run(inner) end
     end
   else

@@ -92,6 +92,28 @@ async def test_delete_and_ttl(store: OnlineStore) -> None:
     assert await store.get_fields("short") == {}
 
 
+async def test_a_key_emptied_in_a_batch_gets_its_ttl_again(store: OnlineStore) -> None:
+    # Redis sets a key's TTL once per script call: a key deleted (or emptied by a removal or
+    # a take) and written again in the same batch must get it again, not live forever.
+    ttl = 0.05
+    await store.apply(batch(
+        SetFields(key="again", values={"a": "1"}, ttl_s=ttl), Delete(key="again"),
+        SetFields(key="again", values={"b": "2"}, ttl_s=ttl),
+        IncrScores(key="zagain", deltas={"a": 1.0}, ttl_s=ttl),
+        Remove(key="zagain", members=["a"]),
+        IncrScores(key="zagain", deltas={"b": 1.0}, ttl_s=ttl),
+        SetFields(key="tagain", values={"m": "x"}, ttl_s=ttl),
+        Take(key="tagain", field="m"),
+        SetFields(key="tagain", values={"n": "y"}, ttl_s=ttl),
+        IncrFields(key="twice", deltas={"x": 1}, ttl_s=60.0),
+        IncrFields(key="twice", deltas={"x": 1}, ttl_s=ttl)))
+    import asyncio
+
+    await asyncio.sleep(0.3)
+    assert await store.get_many(["again", "tagain", "twice"]) == [{}, {}, {}]
+    assert await store.top("zagain", 5) == []
+
+
 async def test_large_batch_spans_chunks(store: OnlineStore) -> None:
     writes = [IncrFields(key=f"many:{i % 7}", deltas={"n": 1}) for i in range(5000)]
     await store.apply(batch(*writes))
