@@ -36,7 +36,7 @@ from serving.api import (
 )
 from serving.core_api import catalog, communities, inventory, orders, podcasts, rules
 from serving.core_api.rules import live_rules
-from serving.core_api.runtime import open_core, product_words
+from serving.core_api.runtime import joined_communities, open_core, product_words
 from serving.edge.body_limit import BodyLimitMiddleware
 from serving.edge.metrics import Metrics, MetricsMiddleware
 from serving.edge.openapi import document
@@ -146,6 +146,7 @@ async def _lifespan(app: FastAPI, *, settings: ServingSettings) -> AsyncIterator
         merchandising = state.rules = live_rules(core.bus, store)
         state.recommendations = RecommendationService(
             registry=registry, popular=popular, rules=merchandising,
+            joined=partial(joined_communities, core.bus),
             signals=StoreSignals(store=store, catalogue=partial(product_words, core.bus)),
             challenger_share=settings.challenger_share, store_timeout_s=settings.store_timeout_s,
             rotation=Rotation(store=store, penalty=settings.rotation_penalty,

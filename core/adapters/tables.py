@@ -157,7 +157,8 @@ communities = Table(
 memberships = Table(
     "memberships", metadata,
     _id("community_id", ForeignKey("communities.community_id"), primary_key=True),
-    _id("user_id", primary_key=True),
+    # indexed (0006): the communities a user joined, which recommendations leave out
+    _id("user_id", primary_key=True, index=True),
     Column("role", String(20), nullable=False),
 )
 

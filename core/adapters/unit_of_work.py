@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,6 +14,7 @@ from core.adapters import outbox
 from core.adapters.catalogue import item_rows_statement
 from core.adapters.mapping import start_mappers
 from core.adapters.repositories import SqlOrderRepository, SqlRepository
+from core.adapters.tables import memberships
 from core.domain.aggregate import Aggregate
 from core.domain.errors import Conflict, DomainError, InvalidInput
 from core.domain.events import DomainEvent
@@ -71,6 +72,12 @@ class SqlUnitOfWork(UnitOfWork):
         if statement is None:
             return []
         return [ItemRow(*row) for row in self.session.execute(statement)]
+
+    def memberships(self, user_id: str, *, limit: int) -> list[str]:
+        m = memberships
+        found = self.session.execute(select(m.c.community_id).where(m.c.user_id == user_id)
+                                     .order_by(m.c.community_id).limit(limit))
+        return [str(community) for community in found.scalars()]
 
     def touched(self) -> Iterable[Aggregate]:
         objects = (*self._seen, *self.session.identity_map.values(), *self.session.new)

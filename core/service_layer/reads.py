@@ -67,6 +67,15 @@ def rule_set_revision(uow: UnitOfWork) -> int:
     return 0 if found is None else found.revision
 
 
+MAX_MEMBERSHIPS = 1_000  # communities read per user: what a list of communities leaves out
+
+
+def joined_communities(uow: UnitOfWork, *, user_id: str) -> list[str]:
+    """The communities the user is a member of, as item ids (`community:<id>`), one indexed
+    read (migration 0006)."""
+    return [f"community:{c}" for c in uow.memberships(user_id, limit=MAX_MEMBERSHIPS)]
+
+
 def item_attributes(uow: UnitOfWork, *, item_ids: list[str]) -> dict[str, views.View]:
     """What merchandising rules may match beyond an item's kind, for the items the core
     holds, in one read (`UnitOfWork.item_rows`): a product's category, price, sellers (its

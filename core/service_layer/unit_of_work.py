@@ -100,6 +100,10 @@ class UnitOfWork(abc.ABC):
         when it has none), posts and comments with their community."""
 
     @abc.abstractmethod
+    def memberships(self, user_id: str, *, limit: int) -> list[str]:
+        """The ids of (at most `limit`) communities the user is a member of."""
+
+    @abc.abstractmethod
     def touched(self) -> Iterable[Aggregate]:
         """The aggregates loaded or added in this unit of work."""
 

@@ -136,6 +136,13 @@ async def product_words(bus: MessageBus, sku: str) -> tuple[str, str] | None:
                       tags=found["tags"]), category
 
 
+async def joined_communities(bus: MessageBus, user_id: str) -> frozenset[str]:
+    """The communities (`community:<id>`) the user is a member of in the core; raises when
+    the core does not answer (the caller goes on with what the history says)."""
+    return frozenset(await run_in_threadpool(bus.read, reads.joined_communities,
+                                             user_id=user_id))
+
+
 @dataclass(frozen=True, slots=True)
 class OpenCore:
     """The core as the API holds it: its message bus and the key ring over its API keys."""

@@ -7,8 +7,9 @@ degraded path was taken (the routers turn it into `X-Agora-Fallback` and a metri
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -27,6 +28,7 @@ from serving.recommend.fallback import (
 )
 from serving.recommend.live_rules import LiveRules
 from serving.recommend.model_registry import CHAMPION, Alias, ModelRegistry
+from serving.recommend.rules import ItemAttributes
 from serving.recommend.served import ServedModel
 from serving.recommend.signals import LiveSignals, SignalsUnavailable, bounded, user_context
 
@@ -36,6 +38,7 @@ EXPLAIN_ITEMS = 3  # history items named per explained item
 DISLIKED_ITEMS = 5  # the newest disliked items whose neighbours are lowered
 DISLIKED_NEIGHBOURS = 20
 COMMUNITY_READ = 500  # trending communities: picked from the community domain's top 500
+MEMBERSHIP_TIMEOUT_S = 0.25  # what a list of communities waits for the core's memberships
 
 
 class Strategy(StrEnum):
@@ -104,8 +107,10 @@ class Outcome:
 class RecommendationService:
     def __init__(self, *, registry: ModelRegistry, signals: LiveSignals, popular: PopularItems,
                  challenger_share: float, store_timeout_s: float,
-                 rules: LiveRules | None = None, rotation: Rotation = NO_ROTATION) -> None:
+                 rules: LiveRules | None = None, rotation: Rotation = NO_ROTATION,
+                 joined: Callable[[str], Awaitable[frozenset[str]]] | None = None) -> None:
         self._registry = registry
+        self._joined = joined  # the communities a user is a member of (the core's)
         self._rotation = rotation
         self._rules = rules
         self._signals = signals
@@ -152,7 +157,7 @@ class RecommendationService:
         affine: dict[str, list[str]] = {}
         if by_community:
             outcome.items, affine, more = await self._communities(
-                served, outcome.items, history, filters, want)
+                served, user_id, outcome.items, history, filters, want)
             trending += more
         await self._answer(outcome, query, admit=lambda i: admits(served, i, filters),
                            user_id=user_id)
@@ -165,17 +170,20 @@ class RecommendationService:
                                                        tuple(posts[:EXPLAIN_ITEMS]))
         return outcome
 
-    async def _communities(self, served: ServedModel, items: list[Scored], history: list[str],
-                           filters: Filters, want: int
+    async def _communities(self, served: ServedModel, user_id: str, items: list[Scored],
+                           history: list[str], filters: Filters, want: int
                            ) -> tuple[list[Scored], dict[str, list[str]], list[Scored]]:
         """`kind=community`: the communities of the user's posts and comments they have not
         joined, most items first (serving/recommend/communities.py), then the model's, then
         trending communities while the list is short. Scores become ranks (merge_ranked).
-        Returns the list, the communities by affinity with their items, the trending ones."""
-        known = communities.joined(history)
+        Joined: what the history says and the core's memberships, read beside the
+        attributes. Returns the list, the communities by affinity with their items, the
+        trending ones."""
         posts = communities.participation(history)
-        attributes = (await self._rules.attributes(posts)
-                      if self._rules is not None and posts else {})
+        attributes, members = await asyncio.gather(
+            self._rules.attributes(posts) if self._rules is not None and posts
+            else _nothing(), self._members(user_id))
+        known = communities.joined(history) | members
         affine = {c: mine for c, mine in communities.affinity(posts, attributes).items()
                   if c not in known and admits(served, c, filters)}
         lists = [[Scored(c, 0.0) for c in affine], items]
@@ -185,6 +193,16 @@ class RecommendationService:
             trending = [t for t in trending if admits(served, t.item_id, filters)]
             lists.append(trending)
         return merge_ranked(lists, want, exclude=known), affine, trending
+
+    async def _members(self, user_id: str) -> frozenset[str]:
+        if self._joined is None:
+            return frozenset()
+        try:
+            async with asyncio.timeout(MEMBERSHIP_TIMEOUT_S):
+                return await self._joined(user_id)
+        except Exception as exc:  # the core slow or down: what the history says
+            log.warning("memberships unavailable: %s", type(exc).__name__)
+            return frozenset()
 
     def _want(self, query: Query, *, extra: int = 0) -> int:
         """How many candidates to ask for: this page, what earlier pages served (skipped),
@@ -407,6 +425,10 @@ class RecommendationService:
 
 def _no_insertion(_: str) -> bool:
     return False
+
+
+async def _nothing() -> dict[str, ItemAttributes]:
+    return {}
 
 
 def admits(served: ServedModel, item_id: str, filters: Filters) -> bool:

@@ -1,5 +1,6 @@
 """The catalogue attributes merchandising rules match, read in one statement however many
-items a request asks about (SQLite and PostgreSQL), counted with SQLAlchemy's cursor event."""
+items a request asks about, and a user's memberships in one read (SQLite and PostgreSQL),
+counted with SQLAlchemy's cursor event."""
 
 from __future__ import annotations
 
@@ -79,3 +80,13 @@ def test_nothing_the_core_holds_asks_nothing(engine: Engine) -> None:
     statements = counted(engine)
     assert bus.read(reads.item_attributes, item_ids=["episode:e1", "show:s1"]) == {}
     assert not [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+
+def test_the_communities_a_user_joined_are_one_indexed_read(engine: Engine) -> None:
+    bus, _, _ = catalogue(engine, products=0)
+    bus.handle(c.CreateCommunity(community_id="g0", name="Zero", owner_id="u9"))
+    bus.handle(c.JoinCommunity(community_id="g0", user_id="u1"))
+    statements = counted(engine)
+    assert bus.read(reads.joined_communities, user_id="u1") == ["community:g0", "community:g1"]
+    assert bus.read(reads.joined_communities, user_id="nobody") == []
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2

@@ -89,6 +89,10 @@ class FakeUnitOfWork(UnitOfWork):
                 rows.append(ItemRow("comment", comment_id, post.community_id))
         return rows
 
+    def memberships(self, user_id: str, *, limit: int) -> list[str]:
+        return [c.community_id for c in self.communities.list(limit=10_000)
+                if c.role_of(user_id) is not None][:limit]
+
     def touched(self) -> Iterable[Aggregate]:
         for _, repo in self._repos():
             yield from (o for o in repo.items.values() if isinstance(o, Aggregate))

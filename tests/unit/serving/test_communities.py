@@ -86,6 +86,11 @@ def test_a_users_posts_comments_and_votes_lead_to_their_communities(mixed: TestC
     assert because["community:g2"] == {"reason": "history",
                                        "items": ["post:np3", "post:np2", "post:np1"]}
     assert set(because["community:g4"]["items"]) == {f"post:{post}", f"comment:{comment}"}
+    # joined through the core (no worker in this test: the live history does not say so)
+    assert mixed.post("/v1/communities/g4/members",
+                      json={"user_id": "poster"}).status_code == 201
+    got = ids(mixed.get(URL.format("poster"), params={"k": 4, "kind": "community"}).json())
+    assert got[0] == "community:g2" and not {"community:g4", "community:g1"} & set(got)
 
 
 def test_no_community_history_gets_trending_communities(mixed: TestClient) -> None:
