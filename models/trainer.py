@@ -6,8 +6,8 @@ lake at the clock's now into a fit part and a time-based holdout (the most recen
 never seen by the models it scores; models/training_job.py's `HoldoutSplit`), scores every
 family whose cost fits the lake's size on it (models/cost.py: a family over the memory or
 time budget, or slower than linear in interactions past the budget's `linear_above`, is left
-out and the log says why; the hybrid with its blend searched on the earlier part of the fit
-window, as an untold `agora train` does), and trains the best one (`pick`) through
+out and the log says why; the hybrid with its blend searched on that split, as an untold
+`agora train` does), and trains the best one (`pick`) through
 `training_job.train`:
 registered in MLflow with its data window, holdout window and lineage (the champion it was
 compared with, the cycle, the families' scores), promoted only when it beats the champion
@@ -120,7 +120,7 @@ class Trainer:
         scores, chosen = {}, {}
         for family in families:
             try:
-                # searched on the earlier part of the fit window, so the holdout stays unseen
+                # as an untold `agora train` searches it (training_job.tuned_params)
                 chosen[family] = (tuned_params(dataclasses.replace(request, model=family),
                                                split.training) if family in searched else {})
                 scores[family] = holdout_score(split, family, chosen[family])

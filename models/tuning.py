@@ -9,7 +9,7 @@ weights are searched on their cached validation scores (`tune_blend`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from models.catalog import build
 from models.evaluation.harness import NO_SIDE_INFO, SideInfo, evaluate, to_interactions
-from models.hybrid import HybridRecommender
+from models.hybrid import SEARCHED_SCALINGS, HybridRecommender, Scaling
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,10 @@ def tune(preset: str, train: pd.DataFrame, *, carve: Carve, k: int = 10,
 
 def tune_blend(train: pd.DataFrame, *, carve: Carve, side: SideInfo = NO_SIDE_INFO,
                weight_col: str | None = None, exclude_seen: bool = True,
-               base: dict[str, Any] | None = None) -> TuningResult:
-    """The hybrid's blend weights (nDCG@10) from one fit of each part on the fit part."""
+               base: dict[str, Any] | None = None,
+               scalings: Sequence[Scaling] = SEARCHED_SCALINGS) -> TuningResult:
+    """The hybrid's blend weights and scaling (of `scalings`; nDCG@10) from one fit of each
+    part on the fit part."""
     fit_part, valid_part = carve(train)
     model = build("hybrid", **(base or {}))
     assert isinstance(model, HybridRecommender)
@@ -90,8 +92,9 @@ def tune_blend(train: pd.DataFrame, *, carve: Carve, side: SideInfo = NO_SIDE_IN
     for user, item in zip(valid["user_id"], valid["item_id"], strict=True):
         if user in position and item in index:
             truth[position[user], index[item]] = True
-    weights, best = probe.searched_weights(rows, truth, exclude_seen=exclude_seen)
-    params = {**(base or {}), "weights": weights, "tune_blend": False}
-    log.info("tuned hybrid blend: %s (validation ndcg@10 %.4f)", weights, best)
+    weights, scaling, best = probe.searched_weights(rows, truth, exclude_seen=exclude_seen,
+                                                    scalings=scalings)
+    params = {**(base or {}), "weights": weights, "scaling": scaling, "tune_blend": False}
+    log.info("tuned hybrid blend: %s, %s (validation ndcg@10 %.4f)", weights, scaling, best)
     return TuningResult(preset="hybrid", params=params, score=best, trials=[(params, best)],
                         fit_seconds=fit_seconds)

@@ -18,7 +18,8 @@ WEIGHT_GRID = (0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 def ndcg_at_k(scores: np.ndarray, truth: np.ndarray, *, k: int = 10) -> float:
     """Mean nDCG@k over the rows of `truth` (users x items, True = relevant) with a hit."""
     users = truth.any(axis=1)
-    scores, truth = scores[users], truth[users]
+    if not users.all():  # the search hands over only rows with a hit: no copy then
+        scores, truth = scores[users], truth[users]
     if not len(scores):
         return 0.0
     k = min(k, scores.shape[1])
@@ -53,8 +54,12 @@ def search_weights(parts: Mapping[str, np.ndarray], truth: np.ndarray, *,
             total[mask] = -np.inf
         return total
 
+    trial_scores = np.empty(truth.shape, dtype=np.float32)
+
     def blended(rest: np.ndarray, key: str, value: float) -> float:
-        return ndcg_at_k(rest + np.float32(value) * parts[key], truth, k=k)
+        np.multiply(parts[key], np.float32(value), out=trial_scores)
+        np.add(trial_scores, rest, out=trial_scores)
+        return ndcg_at_k(trial_scores, truth, k=k)
 
     weights = {key: 1.0 if key == anchor else 0.0 for key in parts}
     best = blended(without(weights, anchor), anchor, 1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from models.hybrid import HybridRecommender
@@ -38,3 +40,36 @@ def test_new_items_with_text_only_get_content_neighbours() -> None:
     model.fit(data.replace(item_texts=texts))
     similar = [s.item_id for s in model.similar_items("product:new", k=5)]
     assert all(_cluster(i) == 2 for i in similar)  # the espresso cluster
+
+
+def test_standardised_parts_have_mean_0_and_spread_1_over_the_items_left_to_rank() -> None:
+    import scipy.sparse as sp
+
+    from models.hybrid import _rescaled
+
+    rng = np.random.default_rng(2)
+    scores = rng.random((3, 8)) * 10
+    own = sp.csr_matrix(np.asarray([[1, 1, 0, 0, 0, 0, 0, 0], [0] * 8, [0] * 7 + [1]],
+                                   dtype=np.float32))
+    z = _rescaled(scores, own, "z")
+    for row in range(3):
+        left = np.flatnonzero(own[row].toarray()[0] == 0)
+        assert np.isclose(z[row, left].mean(), 0.0) and np.isclose(z[row, left].std(), 1.0)
+    assert np.array_equal(np.argsort(z, axis=1), np.argsort(scores, axis=1))  # order kept
+    flat = _rescaled(np.ones((1, 4)), None, "z")
+    assert np.all(flat == 0.0)  # no spread: nothing to standardise, no division by 0
+
+
+def test_a_hybrid_saved_before_scaling_existed_loads_with_min_max(tmp_path: Path) -> None:
+    import json
+
+    from models.catalog import load
+
+    model = HybridRecommender(cf="ease", cf_params={"l2": 10.0}).fit(clustered_interactions())
+    folder = model.save(tmp_path / "h")
+    meta = json.loads((folder / "model.json").read_text())
+    del meta["params"]["scaling"]
+    (folder / "model.json").write_text(json.dumps(meta))
+    loaded = load(folder)
+    assert isinstance(loaded, HybridRecommender) and loaded.scaling == "minmax"
+    assert loaded.recommend("u7", k=5) == model.recommend("u7", k=5)

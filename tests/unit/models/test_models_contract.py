@@ -91,3 +91,11 @@ def test_rp3beta_rows_are_a_walk_damped_by_popularity() -> None:
         assert np.allclose(rows[rows > 0], 1.0, atol=1e-5)
         shares.append(float(model._sim[:, popular].sum()))
     assert shares[1] < shares[0]
+
+
+class TestHybridStandardised(RecommenderContract):
+    explains = True
+    reads_text = True
+
+    def make(self) -> Recommender:
+        return HybridRecommender(cf="ease", cf_params={"l2": 10.0}, scaling="z")
