@@ -28,8 +28,9 @@ from contracts.registry import EVENTS, Registry, Toucher, toucher
 from features.lake import read_events, records
 from models.errors import ModelFitError
 from models.interactions import Interactions
-from models.item_metadata import item_categories, item_texts
+from models.item_metadata import FIELDS, item_categories, item_texts
 
+CHUNK = 65_536  # rows turned into dicts at once: bounds their memory
 METADATA_TYPES = ("product_viewed", "post_created", "episode_published", "review_posted")
 
 
@@ -88,7 +89,8 @@ def build_training_set(*, lake_path: str | Path, spec: TrainingSetSpec,
     """Read the lake up to `spec.cutoff` (exclusive) and weigh every interaction."""
     weigh = weighers(spec, registry)
     types = sorted(set(weigh) | set(METADATA_TYPES))
-    raw = read_events(types, spec.start, spec.cutoff, path=lake_path)
+    raw = read_events(types, spec.start, spec.cutoff, path=lake_path,
+                      columns=lake_columns(weigh, registry), registry=registry)
     events = interaction_rows(raw[raw["event_type"].isin(list(weigh))], spec, registry)
     if events.empty:
         raise ModelFitError(f"no interactions in {lake_path} before {spec.cutoff}")
@@ -105,6 +107,21 @@ def build_training_set(*, lake_path: str | Path, spec: TrainingSetSpec,
                                                   else None))
 
 
+def lake_columns(weigh: Mapping[str, Toucher], registry: Registry = EVENTS) -> list[str]:
+    """The lake columns a training set reads: the envelope's user, time and item, and the
+    fields the weighed types' declarations name (item, sign, completion) and metadata."""
+    named: list[str | None] = ["user_id", "occurred_at", "item_id", "payload"]
+    for event_type in weigh:
+        ref, meaning = registry.item.get(event_type), registry.interactions.get(event_type)
+        if ref is not None:
+            named += [ref.each or ref.field, ref.kind_field]
+        if meaning is not None:
+            named.append(meaning.sign_field)
+            if meaning.completion is not None:
+                named += [meaning.completion.position, meaning.completion.duration]
+    return list(dict.fromkeys(n for n in [*named, *FIELDS] if n is not None))
+
+
 def interaction_rows(raw: pd.DataFrame, spec: TrainingSetSpec,
                      registry: Registry = EVENTS) -> pd.DataFrame:
     """One weighted (user, item) row per item an event touches (an order: one per line),
@@ -112,15 +129,23 @@ def interaction_rows(raw: pd.DataFrame, spec: TrainingSetSpec,
     weigh = weighers(spec, registry)
     wanted = None if spec.domains is None else set(spec.domains)
     raw = raw[raw["user_id"].notna() & raw["event_type"].isin(list(weigh))]
-    rows: list[tuple[str, str, str, object, float]] = []
-    for user, at, fields in zip(raw["user_id"].tolist(), raw["occurred_at"].tolist(),
-                                records(raw, registry), strict=True):
-        event_type = str(fields["event_type"])
-        for item, domain, weight in weigh[event_type](fields):
-            if wanted is None or domain in wanted:
-                rows.append((str(user), item, event_type, at, weight))
-    frame = pd.DataFrame(rows, columns=["user_id", "item_id", "event_type", "occurred_at",
-                                        "weight"])
+    at: list[int] = []  # the row each interaction comes from
+    items: list[str] = []
+    types: list[str] = []
+    weights: list[float] = []
+    for first in range(0, len(raw), CHUNK):  # the fields as dicts, a chunk at a time
+        for i, fields in enumerate(records(raw.iloc[first:first + CHUNK], registry), first):
+            event_type = str(fields["event_type"])
+            for item, domain, weight in weigh[event_type](fields):
+                if wanted is None or domain in wanted:
+                    at.append(i)
+                    items.append(item)
+                    types.append(event_type)
+                    weights.append(weight)
+    source = raw.iloc[at].reset_index(drop=True)
+    frame = pd.DataFrame({"user_id": source["user_id"].astype(str), "item_id": items,
+                          "event_type": types, "occurred_at": source["occurred_at"],
+                          "weight": np.asarray(weights, dtype="float64")})
     if spec.half_life_days and len(frame):
         end = pd.Timestamp(spec.cutoff or frame["occurred_at"].max())
         end = end.tz_localize(UTC) if end.tzinfo is None else end
@@ -167,7 +192,7 @@ def point_in_time_set(*, lake_path: str | Path, spec: TrainingSetSpec,
     features as of its time (`features_as_of`) from every interaction before it."""
     weigh = weighers(spec, registry)
     raw = read_events(sorted(set(weigh) | set(label_types)), spec.start, spec.cutoff,
-                      path=lake_path, registry=registry)
+                      path=lake_path, columns=lake_columns(weigh, registry), registry=registry)
     history = interaction_rows(raw, spec, registry)
     labels = history[history["event_type"].isin(list(label_types))]
     return features_as_of(labels[["user_id", "item_id", "event_type", "occurred_at"]],

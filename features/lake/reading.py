@@ -131,11 +131,32 @@ def read_table(types: Sequence[str] | None = None,
             if attempt == RETRIES - 1:
                 raise
     if not tables:
-        names = [*BASE.names, "event_type", "payload"] if wanted is None else wanted
-        return pa.table({n: pa.array([], pa.string()) for n in names})
+        names = [*BASE.names, "payload"] if wanted is None else wanted
+        tables = [_nulls(pa.table({}), [*names, "event_type"], types, registry)]
     table = pa.concat_tables(tables, promote_options="permissive")
+    if wanted is not None:  # every column asked for, in that order, null where no type had it
+        table = _nulls(table, wanted, types, registry)
+        table = table.select([*wanted, *(["event_type"] if "event_type" not in wanted
+                                         and "event_type" in table.column_names else [])])
     if "occurred_at" in table.column_names and "event_id" in table.column_names:
         table = table.sort_by([("occurred_at", "ascending"), ("event_id", "ascending")])
+    return table
+
+
+def _nulls(table: pa.Table, names: Sequence[str], types: Sequence[str] | None,
+           registry: Registry) -> pa.Table:
+    """`table` with a null column for each of `names` it lacks, typed as the contracts of
+    `types` (every type by default) declare it, else a string."""
+    for name in names:
+        if name in table.column_names:
+            continue
+        kind: pa.DataType = BASE.field(name).type if name in BASE.names else pa.string()
+        for event_type in types or sorted(registry.classes):
+            schema = schema_of(event_type, registry)
+            if name in schema.names:
+                kind = schema.field(name).type
+                break
+        table = table.append_column(pa.field(name, kind), pa.nulls(table.num_rows, kind))
     return table
 
 
@@ -148,8 +169,9 @@ def read_events(types: Sequence[str] | None = None,
     by default), one row per `event_id`, sorted by time.
 
     Columns: the envelope, `event_type`, `item_id`, each type's typed fields (contracts) and
-    `payload` (JSON of what could not be typed, usually null); `columns` reads only those.
-    A column another type read does not have is null on its rows."""
+    `payload` (JSON of what could not be typed, usually null); `columns` reads only those
+    (and `event_type`), each present even when nothing in the window has it. A column
+    another type read does not have is null on its rows."""
     table = read_table(types, start, end, path=path, users=users, columns=columns,
                        registry=registry)
     return table.to_pandas()
