@@ -225,15 +225,30 @@ def _rescaled(scores: np.ndarray, own: sp.csr_matrix | None, scaling: Scaling) -
     become 0)."""
     if scaling == "minmax":
         return _scaled(scores)
-    values = np.where(np.isfinite(scores), scores, np.nan).astype(np.float64)
-    ranked = values.copy()
-    if own is not None and own.nnz:
-        coo = own.tocoo()
-        ranked[coo.row, coo.col] = np.nan
-    mean = np.nanmean(ranked, axis=1, keepdims=True)
-    spread = np.nanstd(ranked, axis=1, keepdims=True)
-    spread = np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
-    return np.nan_to_num((values - np.nan_to_num(mean)) / spread, nan=0.0)
+    values = np.asarray(scores, dtype=np.float64)
+    if not np.isfinite(values).all():
+        values = np.where(np.isfinite(values), values, np.nan)
+        ranked = values.copy()
+        if own is not None and own.nnz:
+            coo = own.tocoo()
+            ranked[coo.row, coo.col] = np.nan
+        mean = np.nan_to_num(np.nanmean(ranked, axis=1, keepdims=True))
+        spread = np.nanstd(ranked, axis=1, keepdims=True)
+    else:  # the usual case, without NaN copies: the row's sums less its own items'
+        rows = values.shape[0]
+        count = np.full(rows, float(values.shape[1]))
+        total, squares = values.sum(axis=1), np.einsum("ij,ij->i", values, values)
+        if own is not None and own.nnz:
+            coo = own.tocoo()
+            mine = values[coo.row, coo.col]
+            count -= np.bincount(coo.row, minlength=rows)
+            total -= np.bincount(coo.row, weights=mine, minlength=rows)
+            squares -= np.bincount(coo.row, weights=mine * mine, minlength=rows)
+        left = np.maximum(count, 1.0)
+        mean = (total / left)[:, None]
+        spread = np.sqrt(np.maximum(squares / left - mean[:, 0] ** 2, 0.0))[:, None]
+    spread = np.where(np.isfinite(spread) & (spread > 1e-12), spread, 1.0)
+    return np.nan_to_num((values - mean) / spread, nan=0.0)
 
 
 def _scaled(scores: np.ndarray) -> np.ndarray:

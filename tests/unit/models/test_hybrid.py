@@ -58,6 +58,13 @@ def test_standardised_parts_have_mean_0_and_spread_1_over_the_items_left_to_rank
     assert np.array_equal(np.argsort(z, axis=1), np.argsort(scores, axis=1))  # order kept
     flat = _rescaled(np.ones((1, 4)), None, "z")
     assert np.all(flat == 0.0)  # no spread: nothing to standardise, no division by 0
+    broken = scores.copy()
+    broken[1, 3] = -np.inf  # a part that refuses an item: that item gets 0, the rest as before
+    z_broken = _rescaled(broken, own, "z")
+    assert np.isfinite(z_broken).all() and z_broken[1, 3] == 0.0
+    kept = np.delete(np.arange(8), 3)
+    assert np.isclose(z_broken[1, kept].mean(), 0.0) and np.isclose(z_broken[1, kept].std(), 1.0)
+    assert np.allclose(z_broken[[0, 2]], z[[0, 2]])
 
 
 def test_a_hybrid_saved_before_scaling_existed_loads_with_min_max(tmp_path: Path) -> None:
