@@ -174,7 +174,12 @@ def read_events(types: Sequence[str] | None = None,
     another type read does not have is null on its rows."""
     table = read_table(types, start, end, path=path, users=users, columns=columns,
                        registry=registry)
-    return table.to_pandas()
+    # Free each Arrow column as it is converted, and hand the pool's pages back: the
+    # result is then held once, not twice.
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    del table
+    pa.default_memory_pool().release_unused()
+    return frame
 
 
 def records(frame: pd.DataFrame, registry: Registry = EVENTS) -> list[dict[str, Any]]:
