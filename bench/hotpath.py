@@ -6,7 +6,7 @@ passes, so a busy machine slows them alike:
 
 - `payload`: encoding a batch's writes as the Lua payload (features/online/redis_script.py
   `chunks`), this tree against `BASELINE` (the module at that commit, read from git);
-- `settle`: every context's `Pipeline` settling the simulator's traffic in batches of
+- `settle`: every context's `Pipeline` settling the simulator's traffic in fetches of
   `BATCH` records split by topic, as `agents.ingest` hands them over, on a private
   `redis-server` (emptied before each run), interleaved: `baseline` (the baseline's apply
   script, the collector as Python sets it), `script` (this tree's script, the same
@@ -16,7 +16,8 @@ passes, so a busy machine slows them alike:
   dead-letter topic are an in-process stand-in (this measures the pipeline, not the
   producer); the lake spool is real.
 
-Writes bench/results/hotpath.json.
+`BENCH_HOTPATH_BATCH` sets the fetch size (default: the worker's, `AGORA_WORKER_BATCH_MAX`).
+Writes bench/results/hotpath.json (hotpath-<batch>.json at another size).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ from features.online.redis_store import RedisStore
 from launch.simulator.traffic import Traffic
 
 N_EVENTS = int(os.environ.get("BENCH_HOTPATH_EVENTS", "60000"))
-BATCH = 5000
+WORKER_BATCH = WorkerSettings().worker_batch_max
+BATCH = int(os.environ.get("BENCH_HOTPATH_BATCH", str(WORKER_BATCH)))  # records a fetch
 ROUNDS = 5
 BASELINE = os.environ.get("BENCH_HOTPATH_BASELINE", "1ec8b18")
 
@@ -197,7 +199,7 @@ def main() -> None:
                                                      module.APPLY_LUA, f"{tmp}/{name}{i}")))
                 gc.unfreeze()
                 gc.set_threshold(*default)
-    write_result("hotpath", {
+    write_result("hotpath" if BATCH == WORKER_BATCH else f"hotpath-{BATCH}", {
         "events": N_EVENTS, "firehose_events": firehose, "batch": BATCH, "rounds": ROUNDS,
         "baseline_commit": BASELINE,
         "payload_us_per_event": {k: round(v, 3) for k, v in payload.items()},
