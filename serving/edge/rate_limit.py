@@ -17,6 +17,7 @@ Probes and /metrics are exempt.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -149,6 +150,7 @@ class Leases:
                  kept: int = 10_000) -> None:
         self.size, self.ttl_s, self._clock, self._kept = size, ttl_s, clock, kept
         self._left: dict[str, tuple[int, float]] = {}
+        self._pending: dict[str, asyncio.Future[bool]] = {}
 
     def take(self, caller: str, *, spend: bool = True) -> bool:
         left, until = self._left.get(caller, (0, 0.0))
@@ -160,13 +162,32 @@ class Leases:
 
     async def reserve(self, limiter: SlidingWindowCounterRateLimiter, item: RateLimitItem,
                       caller: str) -> bool:
-        """Reserve a lease and spend its first request; False when none is granted."""
-        if self.size <= 1 or not await limiter.hit(item, caller, cost=self.size):
+        """Reserve a lease and spend its first request; False when none is granted.
+
+        One reservation in flight a caller: the concurrent requests of a caller whose lease
+        ran out wait for it and spend from it, rather than each reserving a lease of its own
+        (all of them counted, all but the last lost: 429s well under the budget)."""
+        if self.size <= 1:
             return False
-        if len(self._left) >= self._kept:  # losing leases only makes callers stricter
-            self._left.clear()
-        self._left[caller] = (self.size - 1, self._clock() + self.ttl_s)
-        return True
+        while (pending := self._pending.get(caller)) is not None:
+            # shielded: a waiter's cancellation is not the reservation's
+            if not await asyncio.shield(pending):
+                return False  # refused near the limit: each request is counted on its own
+            if self.take(caller):
+                return True
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending[caller] = done
+        granted = False
+        try:
+            granted = await limiter.hit(item, caller, cost=self.size)
+            if granted:
+                if len(self._left) >= self._kept:  # losing leases only makes callers stricter
+                    self._left.clear()
+                self._left[caller] = (self.size - 1, self._clock() + self.ttl_s)
+            return granted
+        finally:
+            del self._pending[caller]
+            done.set_result(granted)
 
 
 def client_address(scope: Scope) -> str:

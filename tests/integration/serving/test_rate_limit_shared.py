@@ -167,3 +167,50 @@ def test_leases_of_two_replicas_stay_within_one_budget(redis_url) -> None:
         for key in client.scan_iter(f"{prefix}*", count=1000):
             client.delete(key)
     assert 1000 - 2 * 9 <= admitted <= 1000
+
+
+def test_concurrent_requests_of_a_caller_share_one_lease(redis_url) -> None:
+    """A caller's requests that find its lease spent at the same moment wait for one
+    reservation instead of each reserving (and losing) a lease: the whole budget is admitted,
+    with one Redis reservation a lease."""
+    import asyncio
+
+    from serving.edge.rate_limit import RateLimiter, budget
+
+    prefix = f"test:ratelimit:{uuid.uuid4().hex[:8]}"
+
+    async def run() -> tuple[int, int]:
+        limiter = RateLimiter(item=budget(per_s=1000 / MONTH_S, burst=1000),
+                              redis_url=redis_url, key_prefix=prefix, timeout_s=2)
+        await limiter.open()
+        assert limiter._leases.size == 10
+        shared = limiter._shared
+        assert shared is not None
+        calls = 0
+        hit = shared.hit
+
+        async def counted(*args, **kwargs):  # the real call, counted
+            nonlocal calls
+            calls += 1
+            return await hit(*args, **kwargs)
+
+        shared.hit = counted  # type: ignore[method-assign]
+        try:
+            admitted = 0
+            for _ in range(40):  # 40 waves of 32 concurrent requests: 1,280 for 1,000
+                waits = await asyncio.gather(*(limiter.wait_s("key:shop") for _ in range(32)))
+                admitted += sum(w == 0.0 for w in waits)
+            return admitted, calls
+        finally:
+            await limiter.close()
+
+    try:
+        admitted, calls = asyncio.run(run())
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(f"{prefix}*", count=1000):
+            client.delete(key)
+    assert admitted == 1000
+    # one reservation a lease while the budget lasts; past it, one call per refused request
+    # (a refused reservation, then the request's own) and the last lease's remainder
+    assert calls <= 1000 // 10 + 2 * (40 * 32 - 1000) + 10
