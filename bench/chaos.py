@@ -198,7 +198,10 @@ async def _settle(stage: Stage, *, fault: str, store: str, first: list[Sent],
     while True:
         commits = ({} if replaced else
                    await asyncio.to_thread(ledger.committed, bootstrap, group))
-        letters = await asyncio.to_thread(ledger.dead_letters, bootstrap)
+        try:
+            letters = await asyncio.to_thread(ledger.dead_letters, bootstrap)
+        except TimeoutError:  # a partition not served yet (a replaced broker): not settled
+            letters = []
         got = ledger.lettered(poison, letters)
         ahead |= {src for src in poison if src not in got
                   and src[2] < commits.get((src[0], src[1]), -1)}

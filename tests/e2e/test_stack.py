@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -111,13 +112,15 @@ def test_prometheus_scrapes_every_target_up(stack: dict[str, str]) -> None:
     def all_up() -> list[dict[str, Any]] | None:
         result = httpx.get(f"{stack['prometheus']}/api/v1/query", params={"query": "up"},
                            timeout=5).json()["data"]["result"]
-        jobs = {r["metric"]["job"] for r in result}
-        expected = {"agora-api", "agora-analytics", "agora-worker", "agora-relay",
-                    "agora-trainer", "prometheus"}
-        ok = jobs >= expected and all(r["value"][1] == "1" for r in result)
+        jobs = Counter(r["metric"]["job"] for r in result)
+        # a target is in `up` only once scraped: wait for both workers, not for the first
+        expected = {"agora-api": 2, "agora-analytics": 2, "agora-worker": 2, "agora-relay": 1,
+                    "agora-trainer": 1, "prometheus": 1}
+        ok = all(jobs[job] >= n for job, n in expected.items()) and all(
+            r["value"][1] == "1" for r in result)
         return result if ok else None
 
-    result = wait(all_up, 60, "every Prometheus target up")
+    result = wait(all_up, 90, "every Prometheus target up")
     assert len([r for r in result if r["metric"]["job"] == "agora-worker"]) == 2
     rules = httpx.get(f"{stack['prometheus']}/api/v1/rules", timeout=5).json()
     assert sum(len(g["rules"]) for g in rules["data"]["groups"]) >= 7  # alerts.yml loaded
