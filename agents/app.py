@@ -76,7 +76,8 @@ class WorkerApp(faust.App):
     def on_init_dependencies(self) -> Iterable[ServiceT]:
         # Right after the producer (which its pipelines send with), so it starts before
         # Faust's consumer has joined its group, not after (an app task would wait for that
-        # join), and stops before the producer.
+        # join), and stops before the producer. Its start does not wait for its own group's
+        # join either (agents.ingest), so the two groups join at the same time.
         services = list(super().on_init_dependencies())
         if self.ingest is not None:
             at = next((i + 1 for i, s in enumerate(services) if s is self.producer), 0)

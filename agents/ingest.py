@@ -59,7 +59,6 @@ class BatchIngest(Service):
 
     async def on_start(self) -> None:
         self.consumer = AIOKafkaConsumer(
-            *self.pipelines,
             bootstrap_servers=self.bootstrap,
             group_id=self.group_id,
             enable_auto_commit=False,
@@ -76,7 +75,14 @@ class BatchIngest(Service):
             rebalance_timeout_ms=2 * self.session_timeout_ms,
             max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
         )
-        await self.consumer.start()
+        await self.consumer.start()  # connects; raises if the broker is not there
+        # Subscribed after the start, not in the constructor: a consumer built with its
+        # topics waits in `start` for its assignment, and tansu holds a group's first join
+        # for 3 s. Faust's own consumer (agents.streams), which starts after this service,
+        # then began its join (3 s more) only once this one had joined, so the worker was
+        # ready on `recommendation.events` about 4 s after the firehose. Now both groups
+        # join at once, and `getmany` returns nothing until the assignment is there.
+        self.consumer.subscribe(list(self.pipelines))
         self.add_future(self._consume())
 
     async def on_stop(self) -> None:
