@@ -1,7 +1,7 @@
 """`make bench-stream`: the full agent set on one worker beside a plain aiokafka consumer,
 on the same broker and topics in the same run, then freshness at a steady 2,000 events/s.
 Two rates: the full set (every preloaded event counted) and the batched consumer's own
-events (the firehose's hot path; the Faust agents start later, docs/benchmarks.md, Stream).
+events (the firehose's hot path, without the Faust agents; docs/benchmarks.md, Stream).
 
 Writes bench/results/stream.json. The worker runs as `agora worker` on Redis (db 14) when
 Redis is up, else on the embedded store.
