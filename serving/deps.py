@@ -16,6 +16,7 @@ from agora.settings import ServingSettings
 from core.service_layer.messagebus import MessageBus
 from features.online import OnlineStore
 from serving.analytics.service import LiveAnalytics
+from serving.edge.auth import ScopeCheck
 from serving.edge.metrics import Metrics
 from serving.edge.request_id import request_id_of
 from serving.health_risk.scorers import HealthModels
@@ -83,9 +84,24 @@ class Answering:
 
 
 async def _answering(request: Request) -> Answering:
+    return _answering_of(request)
+
+
+def _answering_of(request: Request) -> Answering:
     state = request.app.state
     return Answering(service=state.recommendations, metrics=state.metrics,
                      publisher=state.publisher, request_id=request_id_of(request.scope))
+
+
+@dataclass(frozen=True, slots=True)
+class ScopedAnswering(ScopeCheck):
+    """The scope check and `Answering` as one dependency for the recommendation route: each
+    dependency FastAPI solves is Python work on every request (docs/benchmarks.md, Serving).
+    A `ScopeCheck`, so the route's scopes are declared as any other's (`required_scopes`)."""
+
+    async def __call__(self, request: Request) -> Answering:  # type: ignore[override]
+        await ScopeCheck.__call__(self, request)  # 401 / 403 before anything is read
+        return _answering_of(request)
 
 
 SettingsDep = Annotated[ServingSettings, Depends(_settings)]
@@ -97,6 +113,7 @@ RequestIdDep = Annotated[str, Depends(_request_id)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
 CoreDep = Annotated[MessageBus, Depends(_core)]
 AnsweringDep = Annotated[Answering, Depends(_answering)]
+StorefrontAnsweringDep = Annotated[Answering, Depends(ScopedAnswering(scopes=("storefront",)))]
 LiveDep = Annotated[LiveAnalytics, Depends(_live)]
 HealthModelsDep = Annotated[HealthModels, Depends(_health_models)]
 RulesDep = Annotated[LiveRules, Depends(_rules)]

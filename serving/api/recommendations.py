@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from serving.api.answers import recommendation_response
-from serving.deps import AnsweringDep
-from serving.edge.auth import require_scope
+from serving.deps import StorefrontAnsweringDep
 from serving.edge.parameters import Parameters, invalid_query
 from serving.recommend import paging
 from serving.recommend.service import Query
 from serving.schemas.recommendations import RecommendationParams, Recommendations
 
-router = APIRouter(prefix="/v1", tags=["recommendations"],
-                   dependencies=[Depends(require_scope("storefront"))])
+# the storefront scope is checked by the route's one dependency (StorefrontAnsweringDep)
+router = APIRouter(prefix="/v1", tags=["recommendations"])
 
 # The hottest route reads its parameters in one validation (see serving.edge.parameters).
 PARAMS = Parameters(RecommendationParams, path=("user_id",))
@@ -21,7 +20,7 @@ PARAMS = Parameters(RecommendationParams, path=("user_id",))
 
 @router.get("/users/{user_id}/recommendations", response_model=Recommendations,
             openapi_extra=PARAMS.openapi())
-async def recommend_for_user(request: Request, answering: AnsweringDep) -> Response:
+async def recommend_for_user(request: Request, answering: StorefrontAnsweringDep) -> Response:
     p = PARAMS.parse(request)
     # a cursor continues the list of one user and one set of filters (not one page size)
     bound = paging.digest(p.user_id, p.domain, p.kind, p.category, sorted(p.exclude),

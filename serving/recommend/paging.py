@@ -98,8 +98,11 @@ def after(*, request: bytes, page: Page | None, ranking: bytes, items: Iterable[
           more: bool) -> str | None:
     """The cursor of the page after `items`; None when the ranking has nothing more or
     paging reached `MAX_PAGED` items."""
-    served = set(page.served) if page is not None else set()
-    served.update(item_digest(i) for i in items)
-    if not more or len(served) >= MAX_PAGED:
+    if not more:  # nothing to digest: no next page
+        return None
+    served = {item_digest(i) for i in items}
+    if page is not None:
+        served |= page.served
+    if len(served) >= MAX_PAGED:
         return None
     return encode(request=request, ranking=ranking, served=served)

@@ -224,7 +224,8 @@ class RecommendationService:
         one call each, before paging and the stock cut: they see every candidate.
         `admit`: whether a pinned item the candidates lack may be inserted (None: never)."""
         items = outcome.items
-        if outcome.model is not None:
+        # no await, no read when neither diversity nor rotation is asked for (the plain list)
+        if outcome.model is not None and (query.diversity > 0 or self._rotation.penalty > 0):
             items = await self._reranked(outcome.model, items, query, user_id)
         if self._rules is not None:  # over what this page and the earlier ones show
             shown = query.k + (len(query.page.served) if query.page is not None else 0)
