@@ -22,7 +22,7 @@ from models.cost import GB, Budget, Size, estimate
 
 HEADING = "## Cost curves"
 LAKE = "lake_training_set"
-# the axes of the grid: the size that varies and the two held fixed (bench/scale.py POINTS)
+# the axes of the grid: the size that varies and the two held fixed (bench/scale_grid.py POINTS)
 AXES: dict[str, tuple[str, dict[str, int]]] = {
     "interactions": ("interactions", {"items": 10_000, "users": 100_000}),
     "items": ("items", {"interactions": 1_000_000, "users": 100_000}),
