@@ -24,6 +24,7 @@ from serving.recommend.rules import (
     EMPTY,
     FILTER,
     NO_ATTRIBUTES,
+    UNKNOWN,
     ItemAttributes,
     RuleSet,
     apply_rules,
@@ -55,7 +56,7 @@ class LiveRules:
         self.current: RuleSet = EMPTY
         self._cache: dict[str, tuple[float, ItemAttributes]] = {}
         self._task: asyncio.Task[None] | None = None
-        # how long a request waits for attributes the cache lacks (then: its kind alone)
+        # how long a request waits for attributes the cache lacks (then: `UNKNOWN`)
         self.attribute_timeout_s = ATTRIBUTE_TIMEOUT_S
 
     async def start(self) -> None:
@@ -93,8 +94,9 @@ class LiveRules:
         if not rule_set.rules:
             return list(candidates if rest else candidates[:k]), []
         attributes: Mapping[str, ItemAttributes] = {}
-        if rule_set.needs_attributes:
-            attributes = await self.attributes([c.item_id for c in candidates])
+        if rule_set.needs_attributes:  # pinned items too: a filter checks them as well
+            attributes = await self.attributes(
+                [c.item_id for c in candidates] + rule_set.pinned_items)
         now = self._clock()
         if admit is None:
             items, applied = apply_rules(candidates, rule_set, attributes, k, now=now)
@@ -111,7 +113,8 @@ class LiveRules:
 
     async def attributes(self, item_ids: list[str]) -> dict[str, ItemAttributes]:
         """The attributes of the items the catalogue describes, cached `ATTRIBUTE_TTL_S`; an
-        item it cannot describe now (timeout, outage) is matched by its kind alone."""
+        item it cannot describe now (timeout, outage) is `UNKNOWN`: attribute filters drop
+        it, boosts and promotions pass it by (nothing is pinned or kept unchecked)."""
         now = self._clock()
         out: dict[str, ItemAttributes] = {}
         missing: list[str] = []
@@ -129,6 +132,7 @@ class LiveRules:
             out.update(await asyncio.wait_for(asyncio.shield(fetch), self.attribute_timeout_s))
         except Exception as exc:
             log.warning("item attributes unavailable: %s", type(exc).__name__)
+            out.update(dict.fromkeys(missing, UNKNOWN))
         return out
 
     async def _fetch(self, item_ids: list[str], now: float) -> dict[str, ItemAttributes]:

@@ -46,6 +46,9 @@ class ItemAttributes:
     price: float | None = None
     sellers: frozenset[str] = frozenset()
     published_at: float | None = None  # epoch seconds
+    # False: the catalogue could not say in time (a timeout, an outage); an attribute filter
+    # then drops the item, so a rule never lets through what it could not check
+    known: bool = True
 
     @classmethod
     def from_view(cls, view: Mapping[str, Any]) -> ItemAttributes:
@@ -55,6 +58,7 @@ class ItemAttributes:
 
 
 NO_ATTRIBUTES = ItemAttributes()
+UNKNOWN = ItemAttributes(known=False)
 
 
 def kind_of(item_id: str) -> str:
@@ -139,7 +143,10 @@ class Rule:
                    share=float(view.get("share") or 0.0), seq=seq)
 
     def drops(self, item_id: str, attrs: ItemAttributes, now: float) -> bool:
-        """For a filter: whether the item is filtered out."""
+        """For a filter: whether the item is filtered out (fail closed: an item whose
+        attributes are unknown when the filter needs them)."""
+        if not attrs.known and self.match.needs_attributes:
+            return True
         matched = self.match.selects(item_id, attrs, now)
         return not matched if self.mode == INCLUDE else matched
 
@@ -160,6 +167,10 @@ class RuleSet:
 
     def of(self, action: str) -> list[Rule]:
         return [r for r in self.rules if r.action == action]
+
+    @property
+    def pinned_items(self) -> list[str]:
+        return [r.item_id for r in self.rules if r.action == PIN and r.item_id]
 
     @property
     def needs_attributes(self) -> bool:

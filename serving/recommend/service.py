@@ -124,8 +124,8 @@ class RecommendationService:
         context = await user_context(self._signals, user_id, self._timeout_s)
         fallbacks = [context.degraded] if context.degraded else []
         exclude = query.exclude if query.include_consumed else query.exclude | context.consumed
-        ranking = paging.digest(served.label if served else None, context.history,
-                                sorted(exclude), sorted(context.disliked.items()))
+        ranking = paging.ranking_digest(served.label if served else None, context.history,
+                                        exclude, context.disliked)
         want = self._want(query, extra=DISLIKED_NEIGHBOURS if context.disliked else 0)
         if served is None:
             return await self._popular_outcome(query, exclude, None, assignment.variant,

@@ -31,7 +31,8 @@ item_ids = st.builds(lambda kind, n: f"{kind}:{n}", st.sampled_from(KINDS),
 attributes = st.builds(ItemAttributes, category=st.sampled_from(CATEGORIES),
                        price=st.floats(0, 100), sellers=st.frozensets(st.sampled_from(SELLERS),
                                                                        max_size=2),
-                       published_at=st.one_of(st.none(), st.floats(0, 1000)))
+                       published_at=st.one_of(st.none(), st.floats(0, 1000)),
+                       known=st.sampled_from((True, True, True, False)))
 matches = st.builds(
     Match, kinds=st.frozensets(st.sampled_from(KINDS), max_size=2),
     categories=st.frozensets(st.sampled_from(CATEGORIES), max_size=2),
