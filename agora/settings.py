@@ -208,6 +208,8 @@ class RelaySettings(SweeperSettings):
     relay_shards_per_claim: int = Field(default=4, ge=1)
     relay_delivery_timeout_s: float = Field(default=10.0, gt=0)
     relay_backoff_max_s: float = Field(default=5.0, gt=0)
+    # after a round smaller than a batch: more rows per claim, at most this much later on Kafka
+    relay_linger_s: float = Field(default=0.02, ge=0, le=1)
     # sent outbox rows are kept this long, then purged
     relay_retention_s: float = Field(default=7 * 86_400.0, ge=0)
     relay_sweep: bool = True

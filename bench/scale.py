@@ -49,7 +49,7 @@ from bench.scale_measure import MB, child, disk_bytes, run_child, save_data
 from bench.scale_traffic import generate, write_lake
 
 OUT = RESULTS / "scale.json"
-LAKE_BYTES_PER_EVENT = 1_100  # the training-set build's peak (bench.lake: 1.46 GB at 1.33M events)
+LAKE_BYTES_PER_EVENT = 750  # the training-set build's peak: 3.56-3.64 GB at 5M events here
 
 
 def measure(points: list[Point], names: list[str], *, max_rss: int, fit_budget_s: float,
@@ -113,7 +113,7 @@ def measure(points: list[Point], names: list[str], *, max_rss: int, fit_budget_s
             elif lake and LAKE_BYTES_PER_EVENT * point.interactions > max_rss:
                 row["fits"][LAKE] = {"skipped": (
                     f"needs ~{LAKE_BYTES_PER_EVENT * point.interactions / (1 << 30):.0f} GB "
-                    f"(~1.1 KB an event at its peak; budget "
+                    f"(~{LAKE_BYTES_PER_EVENT} bytes an event at its peak; budget "
                     f"{max_rss / (1 << 30):.0f} GB)")}
                 bar.update()
             elif lake:

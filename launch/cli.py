@@ -100,6 +100,7 @@ def _relay(args: argparse.Namespace) -> int:
                      batch_size=s.relay_batch_size, shards_per_claim=s.relay_shards_per_claim,
                      delivery_timeout_s=s.relay_delivery_timeout_s,
                      backoff_max_s=s.relay_backoff_max_s, retention_s=s.relay_retention_s,
+                     linger_s=s.relay_linger_s,
                      sweep={**s.sweep_options(), "backoff_max_s": s.relay_backoff_max_s}
                      if s.relay_sweep else None)
 

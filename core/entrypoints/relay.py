@@ -3,6 +3,9 @@
 Each round leases a few shards of the outbox, publishes their pending rows in id order, waits
 for the broker's acks, then marks the rows sent. A failed round marks nothing, gives the shards
 back and is retried with exponential backoff, so a broker outage delays events but loses none.
+A round smaller than a batch is followed by a short linger, so that under steady traffic each
+claim carries many rows: a claim's two transactions and its wait for acks cost the same for
+one row as for five hundred.
 Several relays can run at once: shards are leased with `FOR UPDATE SKIP LOCKED`. Sent rows
 are kept `retention_s` (for audits and hand replays), then purged in bounded batches. Unless
 told otherwise, `agora relay` also runs the sweeper (core/entrypoints/sweeper.py) in a thread.
@@ -45,6 +48,7 @@ class Relay:
     batch_size: int = 500
     shards_per_claim: int = 4
     poll_interval_s: float = 0.05
+    linger_s: float = 0.02
     backoff: Backoff = field(default_factory=Backoff)
     retention_s: float = 7 * 86_400.0
     purge_every_s: float = 60.0
@@ -106,6 +110,8 @@ class Relay:
                 if sent == 0:
                     self._purge_when_due()  # when idle, so a backlog is published first
                     stop.wait(self.poll_interval_s)
+                elif sent < self.batch_size:  # a full batch means a backlog: no waiting
+                    stop.wait(self.linger_s)
         finally:
             self._drop_publisher()
             log.info("relay %s stopped after %d messages", self.store.owner, self.published)
@@ -121,7 +127,8 @@ class Relay:
 
 def build_relay(*, database_url: str, bootstrap: str, batch_size: int = 500,
                 shards_per_claim: int = 4, delivery_timeout_s: float = 10.0,
-                backoff_max_s: float = 5.0, retention_s: float = 7 * 86_400.0) -> Relay:
+                backoff_max_s: float = 5.0, retention_s: float = 7 * 86_400.0,
+                linger_s: float = 0.02) -> Relay:
     from core.adapters.database import create_database_engine
     from core.adapters.kafka_publisher import KafkaPublisher
 
@@ -131,7 +138,7 @@ def build_relay(*, database_url: str, bootstrap: str, batch_size: int = 500,
         publisher_factory=lambda: KafkaPublisher(bootstrap=bootstrap,
                                                  delivery_timeout_s=delivery_timeout_s),
         batch_size=batch_size, shards_per_claim=shards_per_claim,
-        backoff=Backoff(max_s=backoff_max_s), retention_s=retention_s)
+        backoff=Backoff(max_s=backoff_max_s), retention_s=retention_s, linger_s=linger_s)
 
 
 def run_relay(*, database_url: str, bootstrap: str, stop: threading.Event | None = None,
