@@ -166,13 +166,14 @@ def markdown(result: dict[str, Any]) -> str:
              "child inherits from its parent at fork), the loaded matrix included; `recommend`",
              "p50/p99 are 300 calls for known users in process; model MB is the model's own",
              "arrays (without the training matrix). A model whose cost (models/cost.py, the",
-             "estimate the trainer's guard uses) is over the "
-             f"{result['rss_limit_mb'] / 1024:.0f} GB memory budget or the "
-             f"{result['fit_budget_s']:.0f} s",
-             "fit budget is skipped, never started. The machine is shared (2 cores, load 6 to 14",
-             "from other engineers' runs while measured): absolute seconds are pessimistic and",
-             "noisy (raw implicit ALS against ours shows it: the same fit, seconds apart); the",
-             "exponents of the fits above a few seconds are what to read.",
+             "estimate the trainer's guard uses) is over the memory or fit budget of its run",
+             "is skipped, never started (each skip's note names its budget; the last run's:",
+             f"{result['rss_limit_mb'] / 1024:.0f} GB and {result['fit_budget_s']:.0f} s). "
+             "Most fits ran on a shared machine (2 cores, load 6 to",
+             "14 from other engineers' runs), RP3beta and the 20M training sets later on a quiet",
+             "one: absolute seconds are pessimistic and noisy (raw implicit ALS against ours",
+             "shows it: the same fit, seconds apart); the exponents of the fits above a few",
+             "seconds are what to read.",
              *([f"This run: {result['stopped']}."] if "stopped" in result else []), "",
              "Fit seconds:", ""]
     lines += _table(result, lambda f: f"{f['fit_seconds']:.1f}", names, notes)
