@@ -49,7 +49,7 @@ from bench.scale_measure import MB, child, disk_bytes, run_child, save_data
 from bench.scale_traffic import generate, write_lake
 
 OUT = RESULTS / "scale.json"
-LAKE_BYTES_PER_EVENT = 750  # the training-set build's peak: 3.56-3.64 GB at 5M events here
+LAKE_BYTES_PER_EVENT = 600  # the training-set build's peak: 2.67 GB at 5M events here
 
 
 def measure(points: list[Point], names: list[str], *, max_rss: int, fit_budget_s: float,

@@ -15,6 +15,7 @@ them never sees what came after the event it learns to predict.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -91,20 +92,23 @@ def build_training_set(*, lake_path: str | Path, spec: TrainingSetSpec,
     types = sorted(set(weigh) | set(METADATA_TYPES))
     raw = read_events(types, spec.start, spec.cutoff, path=lake_path,
                       columns=lake_columns(weigh, registry), registry=registry)
-    events = interaction_rows(raw[raw["event_type"].isin(list(weigh))], spec, registry)
+    events = interaction_rows(raw, spec, registry)  # it keeps only the weighed types
     if events.empty:
         raise ModelFitError(f"no interactions in {lake_path} before {spec.cutoff}")
+    # the describing events' own columns only (views are most of the lake: copying their
+    # every column doubled the build's memory), and the window; then the lake's frame goes
+    meta = raw.loc[raw["event_type"].isin(list(METADATA_TYPES)).to_numpy(),
+                   [c for c in dict.fromkeys(("event_type", "item_id", "payload", *FIELDS))
+                    if c in raw.columns]]
+    first, last = raw["occurred_at"].min(), raw["occurred_at"].max()
+    del raw
     summed = events.groupby(["user_id", "item_id"], as_index=False)["weight"].sum()
     summed = summed[summed["weight"] > 0]
-    meta = raw[raw["event_type"].isin(list(METADATA_TYPES))]
     data = Interactions.from_frame(summed, item_categories=item_categories(meta, registry),
                                    item_texts=item_texts(meta, registry))
-    times = raw["occurred_at"]
     return TrainingSet(interactions=data, events=events,
-                       window_start=spec.start or (times.min().to_pydatetime() if len(raw)
-                                                   else None),
-                       window_end=spec.cutoff or (times.max().to_pydatetime() if len(raw)
-                                                  else None))
+                       window_start=spec.start or first.to_pydatetime(),
+                       window_end=spec.cutoff or last.to_pydatetime())
 
 
 def lake_columns(weigh: Mapping[str, Toucher], registry: Registry = EVENTS) -> list[str]:
@@ -128,11 +132,13 @@ def interaction_rows(raw: pd.DataFrame, spec: TrainingSetSpec,
     read from the event's fields as its declaration says."""
     weigh = weighers(spec, registry)
     wanted = None if spec.domains is None else set(spec.domains)
-    raw = raw[raw["user_id"].notna() & raw["event_type"].isin(list(weigh))]
-    at: list[int] = []  # the row each interaction comes from
+    keep = (raw["user_id"].notna() & raw["event_type"].isin(list(weigh))).to_numpy()
+    if not keep.all():  # a copy only when rows go: the lake's frame is most of the memory
+        raw = raw[keep]
+    at = array("q")  # the row each interaction comes from
     items: list[str] = []
     types: list[str] = []
-    weights: list[float] = []
+    weights = array("d")
     for first in range(0, len(raw), CHUNK):  # the fields as dicts, a chunk at a time
         for i, fields in enumerate(records(raw.iloc[first:first + CHUNK], registry), first):
             event_type = str(fields["event_type"])
@@ -142,10 +148,12 @@ def interaction_rows(raw: pd.DataFrame, spec: TrainingSetSpec,
                     items.append(item)
                     types.append(event_type)
                     weights.append(weight)
-    source = raw.iloc[at].reset_index(drop=True)
-    frame = pd.DataFrame({"user_id": source["user_id"].astype(str), "item_id": items,
-                          "event_type": types, "occurred_at": source["occurred_at"],
-                          "weight": np.asarray(weights, dtype="float64")})
+    rows = np.frombuffer(at, dtype=np.int64)
+    frame = pd.DataFrame({  # of the lake's columns only the two it needs, not every row's
+        "user_id": raw["user_id"].iloc[rows].astype(str).reset_index(drop=True),
+        "item_id": items, "event_type": types,
+        "occurred_at": raw["occurred_at"].iloc[rows].reset_index(drop=True),
+        "weight": np.array(weights, dtype=np.float64)})
     if spec.half_life_days and len(frame):
         end = pd.Timestamp(spec.cutoff or frame["occurred_at"].max())
         end = end.tz_localize(UTC) if end.tzinfo is None else end
