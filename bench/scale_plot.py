@@ -170,7 +170,7 @@ def markdown(result: dict[str, Any]) -> str:
              "is skipped, never started (each skip's note names its budget; the last run's:",
              f"{result['rss_limit_mb'] / 1024:.0f} GB and {result['fit_budget_s']:.0f} s). "
              "Most fits ran on a shared machine (2 cores, load 6 to",
-             "14 from other engineers' runs), RP3beta and the 20M training sets later on a quiet",
+             "14 from other engineers' runs), RP3beta and the training sets later on a quiet",
              "one: absolute seconds are pessimistic and noisy (raw implicit ALS against ours",
              "shows it: the same fit, seconds apart); the exponents of the fits above a few",
              "seconds are what to read.",
